@@ -1,0 +1,54 @@
+import type { ErrorInfo } from './errors.js';
+import type { HashAlgo } from './hash.js';
+
+export type Verdict = 'matched' | 'no_match' | 'failed';
+
+/** One entry of a hash list, as read from a list file. `hash` is lowercase hex. */
+export interface ListEntry {
+  algorithm: HashAlgo;
+  hash: string;
+  category: string | null;
+  /** The list's own id for the entry (MediaID, id column), or null when the file has none. */
+  id: string | null;
+  /** 1-based line (or record) number in the source file, for error reports. */
+  line: number;
+}
+
+export interface RejectedLine {
+  line: number;
+  reason: string;
+}
+
+/** One item matched one list entry. Metadata only. */
+export interface MatchRecord {
+  list: string;
+  entryId: string;
+  algorithm: HashAlgo;
+  distance: number;
+  threshold: number;
+  category: string | null;
+  /** PDQ quality of the item's hash; matches below the minimum are kept but flagged. */
+  quality?: number;
+  lowConfidence?: boolean;
+  /** Which of the item's hashes matched: 'pdq', 'pdqTrimmed', a dihedral name such as 'rot90'. */
+  via?: string;
+}
+
+/** The per-item record of a scan report (and of the service's results). */
+export interface ItemReport {
+  source: string;
+  size?: number;
+  mediaType?: string;
+  md5?: string;
+  sha1?: string;
+  sha256?: string;
+  verdict: Verdict;
+  matches: MatchRecord[];
+  /**
+   * Why hashing stopped. Set on every `failed` item; also on a `matched` item that matched by
+   * digest although it could not be decoded.
+   */
+  error?: ErrorInfo;
+  /** An allow-list entry (a known false positive) suppressed this item's matches. */
+  allowListed?: { list: string; entryId: string; algorithm: HashAlgo };
+}
