@@ -1,0 +1,148 @@
+// AVX2 and AVX-512 loops. Each function carries its own target attribute, so this file is
+// compiled for baseline x86-64 and only runs these paths where cpu.cc found the instructions.
+#if defined(__x86_64__) || defined(_M_X64)
+// GCC 12's AVX-512 headers trip its own uninitialised-value warnings (_mm512_undefined).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include "kernels_scalar.h"
+
+namespace tiphash {
+
+namespace {
+
+#define TIPHASH_AVX2 __attribute__((target("avx2,popcnt")))
+#define TIPHASH_AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512vpopcntdq,avx2,popcnt")))
+
+// Per-byte popcount through a nibble table, then summed per 32-bit lane.
+TIPHASH_AVX2 inline __m256i popcnt32(__m256i x) {
+  const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2,
+                                       3, 2, 3, 3, 4);
+  const __m256i low = _mm256_set1_epi8(0x0f);
+  __m256i c = _mm256_add_epi8(_mm256_shuffle_epi8(lut, _mm256_and_si256(x, low)),
+                              _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(x, 4), low)));
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(c, _mm256_set1_epi8(1)), _mm256_set1_epi16(1));
+}
+
+TIPHASH_AVX2 size_t filterAvx2(const uint32_t* e, size_t count, uint32_t q, uint32_t km, uint32_t am, uint32_t base,
+                               int kb, int rb, uint32_t* out) {
+  const __m256i vq = _mm256_set1_epi32(int(q)), vkm = _mm256_set1_epi32(int(km)), vam = _mm256_set1_epi32(int(am));
+  const __m256i vkb = _mm256_set1_epi32(kb), vrb = _mm256_set1_epi32(rb);
+  size_t n = 0, i = 0;
+  for (; i + 8 <= count; i += 8) {
+    __m256i x = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(e + i)), vq);
+    __m256i bad = _mm256_or_si256(_mm256_cmpgt_epi32(popcnt32(_mm256_and_si256(x, vkm)), vkb),
+                                  _mm256_cmpgt_epi32(popcnt32(_mm256_and_si256(x, vam)), vrb));
+    unsigned keep = ~unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(bad))) & 0xffu;
+    while (keep) {
+      out[n++] = base + uint32_t(i) + uint32_t(__builtin_ctz(keep));
+      keep &= keep - 1;
+    }
+  }
+  return n + scalar::filter(e + i, count - i, q, km, am, base + uint32_t(i), kb, rb, out + n);
+}
+
+TIPHASH_AVX2 inline int distanceAvx2(const uint64_t* h, __m256i vq) {
+  const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2,
+                                       3, 2, 3, 3, 4);
+  const __m256i low = _mm256_set1_epi8(0x0f);
+  __m256i x = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(h)), vq);
+  __m256i c = _mm256_add_epi8(_mm256_shuffle_epi8(lut, _mm256_and_si256(x, low)),
+                              _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(x, 4), low)));
+  __m256i s = _mm256_sad_epu8(c, _mm256_setzero_si256());
+  __m128i t = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+  return int(_mm_cvtsi128_si64(t) + _mm_extract_epi64(t, 1));
+}
+
+TIPHASH_AVX2 void scanAvx2(const uint64_t* h, uint32_t begin, uint32_t end, const uint64_t* q, int radius,
+                           std::vector<Hit>& hits) {
+  const __m256i vq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+  for (uint32_t i = begin; i < end; i++) {
+    int d = distanceAvx2(h + size_t(i) * kWords, vq);
+    if (d <= radius) hits.push_back({i, uint32_t(d)});
+  }
+}
+
+TIPHASH_AVX2 void verifyAvx2(const uint64_t* h, const uint32_t* cand, size_t count, const uint64_t* q, int radius,
+                             std::vector<Hit>& hits) {
+  const __m256i vq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+  for (size_t i = 0; i < count; i++) {
+    if (i + 24 < count) _mm_prefetch(reinterpret_cast<const char*>(h + size_t(cand[i + 24]) * kWords), _MM_HINT_T0);
+    int d = distanceAvx2(h + size_t(cand[i]) * kWords, vq);
+    if (d <= radius) hits.push_back({cand[i], uint32_t(d)});
+  }
+}
+
+TIPHASH_AVX512 size_t filterAvx512(const uint32_t* e, size_t count, uint32_t q, uint32_t km, uint32_t am,
+                                   uint32_t base, int kb, int rb, uint32_t* out) {
+  const __m512i vq = _mm512_set1_epi32(int(q)), vkm = _mm512_set1_epi32(int(km)), vam = _mm512_set1_epi32(int(am));
+  const __m512i vkb = _mm512_set1_epi32(kb), vrb = _mm512_set1_epi32(rb);
+  const __m512i step = _mm512_set1_epi32(16);
+  __m512i index = _mm512_add_epi32(_mm512_set1_epi32(int(base)),
+                                   _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+  size_t n = 0;
+  for (size_t i = 0; i < count; i += 16) {
+    __mmask16 live = count - i >= 16 ? __mmask16(0xffff) : __mmask16((1u << (count - i)) - 1);
+    __m512i v = _mm512_maskz_loadu_epi32(live, e + i);
+    __m512i x = _mm512_xor_si512(v, vq);
+    __mmask16 keep = _mm512_mask_cmple_epi32_mask(live, _mm512_popcnt_epi32(_mm512_and_si512(x, vkm)), vkb);
+    keep = _mm512_mask_cmple_epi32_mask(keep, _mm512_popcnt_epi32(_mm512_and_si512(x, vam)), vrb);
+    // Compress in a register and store all 16 lanes: out has 16 entries of slack, and a
+    // compressing store to memory is microcoded and slow on AMD Zen 4/5.
+    _mm512_storeu_si512(out + n, _mm512_maskz_compress_epi32(keep, index));
+    n += size_t(__builtin_popcount(keep));
+    index = _mm512_add_epi32(index, step);
+  }
+  return n;
+}
+
+// Distances of the two 256-bit hashes in one 512-bit register, in lanes 0 and 4.
+TIPHASH_AVX512 inline __m512i pairDistances(__m512i x) {
+  __m512i c = _mm512_popcnt_epi64(x);
+  c = _mm512_add_epi64(c, _mm512_shuffle_i64x2(c, c, _MM_SHUFFLE(2, 3, 0, 1)));  // 128-bit halves
+  return _mm512_add_epi64(c, _mm512_shuffle_epi32(c, _MM_PERM_BADC));               // 64-bit halves
+}
+
+TIPHASH_AVX512 void scanAvx512(const uint64_t* h, uint32_t begin, uint32_t end, const uint64_t* q, int radius,
+                               std::vector<Hit>& hits) {
+  const __m256i q1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+  const __m512i vq = _mm512_broadcast_i64x4(q1);
+  const __m512i vr = _mm512_set1_epi64(radius);
+  uint32_t i = begin;
+  for (; i + 2 <= end; i += 2) {
+    __m512i d = pairDistances(_mm512_xor_si512(_mm512_loadu_si512(h + size_t(i) * kWords), vq));
+    __mmask8 m = _mm512_mask_cmple_epu64_mask(0x11, d, vr);
+    if (m) {
+      alignas(64) uint64_t lanes[8];
+      _mm512_store_si512(lanes, d);
+      if (m & 0x01) hits.push_back({i, uint32_t(lanes[0])});
+      if (m & 0x10) hits.push_back({i + 1, uint32_t(lanes[4])});
+    }
+  }
+  if (i < end) scalar::scan(h, i, end, q, radius, hits);
+}
+
+TIPHASH_AVX512 inline int distanceAvx512(const uint64_t* h, __m256i vq) {
+  __m256i c = _mm256_popcnt_epi64(_mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(h)), vq));
+  __m128i t = _mm_add_epi64(_mm256_castsi256_si128(c), _mm256_extracti128_si256(c, 1));
+  return int(_mm_cvtsi128_si64(t) + _mm_extract_epi64(t, 1));
+}
+
+TIPHASH_AVX512 void verifyAvx512(const uint64_t* h, const uint32_t* cand, size_t count, const uint64_t* q, int radius,
+                                 std::vector<Hit>& hits) {
+  const __m256i vq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+  for (size_t i = 0; i < count; i++) {
+    if (i + 24 < count) _mm_prefetch(reinterpret_cast<const char*>(h + size_t(cand[i + 24]) * kWords), _MM_HINT_T0);
+    int d = distanceAvx512(h + size_t(cand[i]) * kWords, vq);
+    if (d <= radius) hits.push_back({cand[i], uint32_t(d)});
+  }
+}
+
+}  // namespace
+
+Kernels avx2Kernels() { return {"avx2", filterAvx2, scanAvx2, verifyAvx2}; }
+Kernels avx512Kernels() { return {"avx512", filterAvx512, scanAvx512, verifyAvx512}; }
+
+}  // namespace tiphash
+#endif

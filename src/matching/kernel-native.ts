@@ -1,0 +1,71 @@
+/** The native kernel: the addon from native/, behind the same interface as the TypeScript one. */
+import type { NativeBinding, NativeSegment, NativeSegmentSet } from '../../native/index.js';
+import {
+  growSink,
+  type BatchHits,
+  type CompactInput,
+  type HammingKernel,
+  type HitSink,
+  type KernelSegment,
+  type RawRun,
+  type SegmentView,
+} from './kernel.js';
+
+class NativeView implements SegmentView {
+  constructor(private readonly set: NativeSegmentSet) {}
+
+  search(query: Uint8Array, radius: number, sink: HitSink): void {
+    const total = this.set.search(query, radius, sink.pairs, sink.count);
+    if (total * 2 > sink.pairs.length) {
+      // Too many hits for the buffer: grow it and ask again (rare: hits are few).
+      growSink(sink, total);
+      this.set.search(query, radius, sink.pairs, sink.count);
+    }
+    sink.count = total;
+  }
+
+  searchBatch(queries: Uint8Array, radius: number, raws: RawRun[]): Promise<BatchHits> {
+    return this.set.searchBatch(
+      queries,
+      radius,
+      raws.map((r) => ({ ids: r.ids, hashes: r.hashes })),
+    );
+  }
+}
+
+export function nativeKernel(binding: NativeBinding): HammingKernel {
+  const asNative = (s: KernelSegment): NativeSegment => {
+    if (!(s instanceof binding.Segment)) throw new TypeError('Expected a segment built by the native kernel');
+    return s;
+  };
+  return {
+    impl: 'native',
+    detail: binding.simd,
+
+    compact(input: CompactInput): Promise<KernelSegment> {
+      const tombIds = Uint32Array.from(input.tombstones.keys());
+      const tombGens = Uint32Array.from(input.tombstones.values());
+      return binding.compact(
+        input.segments.map(asNative),
+        Uint32Array.from(input.segmentGens),
+        input.raws.map((r) => ({ ids: r.ids, hashes: r.hashes })),
+        Uint32Array.from(input.rawGens),
+        tombIds,
+        tombGens,
+      );
+    },
+
+    view(segments: KernelSegment[]): SegmentView {
+      return new NativeView(new binding.SegmentSet(segments.map(asNative)));
+    },
+
+    brute(raw: RawRun, count: number, query: Uint8Array, radius: number, tag: number, sink: HitSink): void {
+      const total = binding.brute(raw.ids, raw.hashes, count, query, radius, sink.pairs, sink.count, tag);
+      if (total * 2 > sink.pairs.length) {
+        growSink(sink, total);
+        binding.brute(raw.ids, raw.hashes, count, query, radius, sink.pairs, sink.count, tag);
+      }
+      sink.count = total;
+    },
+  };
+}
