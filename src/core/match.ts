@@ -12,6 +12,8 @@ export interface ListEntry {
   id: string | null;
   /** 1-based line (or record) number in the source file, for error reports. */
   line: number;
+  /** The store's id for the entry, when it was loaded from the store. */
+  storeId?: number;
 }
 
 export interface RejectedLine {
@@ -26,12 +28,18 @@ export interface MatchRecord {
   algorithm: HashAlgo;
   distance: number;
   threshold: number;
+  /** 0–100, defined in src/matching/score.ts: what people see first. */
+  score: number;
   category: string | null;
   /** PDQ quality of the item's hash; matches below the minimum are kept but flagged. */
   quality?: number;
   lowConfidence?: boolean;
   /** Which of the item's hashes matched: 'pdq', 'pdqTrimmed', a dihedral name such as 'rot90'. */
   via?: string;
+  /** The store's list id, list version and entry id (service matches only). */
+  listId?: number;
+  listVersion?: number;
+  entryKey?: number;
 }
 
 /** The per-item record of a scan report (and of the service's results). */

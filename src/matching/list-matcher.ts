@@ -1,0 +1,216 @@
+import { ALGORITHMS, hexToBytes } from '../core/algorithms.js';
+import { DIGEST_ALGOS, DIHEDRAL_NAMES, type DigestAlgo, type Digests, type HashAlgo, type PerceptualAlgo } from '../core/hash.js';
+import type { ListEntry, MatchRecord } from '../core/match.js';
+import { matchScore } from './score.js';
+
+/** The slice of HammingIndex the list matcher needs. */
+export interface RadiusIndex {
+  add(id: number, hash: Uint8Array): void;
+  search(query: Uint8Array, radius: number): Array<{ id: number; distance: number }>;
+  /** Resolves when added entries sit in built index segments (HammingIndex builds in the background). */
+  flush?(): Promise<void>;
+}
+
+export type ListKind = 'block' | 'allow';
+
+export interface ListSpec {
+  name: string;
+  /** The store's list id and version, carried into match records (service only). */
+  id?: number;
+  version?: number;
+  kind: ListKind;
+  /** Also match the 8 rotations/flips of an item's PDQ hash against this list. */
+  dihedral: boolean;
+  /** Per-algorithm distance thresholds; algorithms not named use ALGORITHMS' defaults. */
+  thresholds: Partial<Record<HashAlgo, number>>;
+  entries: Iterable<ListEntry>;
+}
+
+/** The hashes of one item that matching looks at (hex strings). */
+export interface ItemHashes extends Partial<Digests> {
+  pdq?: string;
+  pdqQuality?: number;
+  pdqTrimmed?: string;
+  pdqTrimmedQuality?: number;
+  pdqDihedral?: string[];
+  blockhash?: string;
+}
+
+export interface MatchOutcome {
+  matches: MatchRecord[];
+  /** Set when an allow-list entry (a known false positive) suppressed matches. */
+  allowListed?: { list: string; entryId: string; algorithm: HashAlgo };
+}
+
+interface EntryRef {
+  /** Unique per loaded entry: duplicates are kept apart even when their ids coincide. */
+  n: number;
+  list: number;
+  id: string;
+  category: string | null;
+  storeId: number | undefined;
+}
+
+interface Hit {
+  m: MatchRecord;
+  kind: ListKind;
+}
+
+interface Probe {
+  hash: string;
+  quality: number | undefined;
+  via: string;
+  dihedralOnly: boolean;
+}
+
+/**
+ * Matches one item's hashes against every loaded list: digests through exact sets,
+ * PDQ and blockhash through one radius index per algorithm (shared by all lists; each
+ * list's own threshold is applied to the hits).
+ */
+export class ListMatcher {
+  private readonly lists: Omit<ListSpec, 'entries'>[] = [];
+  private readonly exact = new Map<DigestAlgo, Map<string, EntryRef[]>>();
+  private readonly hamming = new Map<PerceptualAlgo, { index: RadiusIndex; refs: EntryRef[]; radius: number }>();
+  private entryCount = 0;
+
+  constructor(
+    specs: ListSpec[],
+    private readonly createIndex: () => RadiusIndex,
+  ) {
+    for (const spec of specs) this.addList(spec);
+  }
+
+  get size(): number {
+    return this.entryCount;
+  }
+
+  /** Waits until every list is fully indexed; matching works before, only slower. */
+  async ready(): Promise<void> {
+    await Promise.all(
+      [...this.hamming.values()].map(async (h) => {
+        await h.index.flush?.();
+      }),
+    );
+  }
+
+  listNames(): string[] {
+    return this.lists.map((l) => l.name);
+  }
+
+  private addList(spec: ListSpec): void {
+    const { entries, ...meta } = spec;
+    const listIdx = this.lists.push(meta) - 1;
+    for (const e of entries) {
+      const ref: EntryRef = { n: this.entryCount++, list: listIdx, id: e.id ?? `${spec.name}:${e.line}`, category: e.category, storeId: e.storeId };
+      if (isDigest(e.algorithm)) {
+        let set = this.exact.get(e.algorithm);
+        if (!set) this.exact.set(e.algorithm, (set = new Map<string, EntryRef[]>()));
+        const refs = set.get(e.hash);
+        if (refs) refs.push(ref);
+        else set.set(e.hash, [ref]);
+      } else if (e.algorithm === 'pdq' || e.algorithm === 'blockhash') {
+        let h = this.hamming.get(e.algorithm);
+        if (!h) this.hamming.set(e.algorithm, (h = { index: this.createIndex(), refs: [], radius: 0 }));
+        h.index.add(h.refs.push(ref) - 1, hexToBytes(e.hash));
+        h.radius = Math.max(h.radius, this.threshold(listIdx, e.algorithm));
+      }
+      // vpdq entries are matched per video by the video matcher.
+    }
+  }
+
+  private threshold(listIdx: number, algo: HashAlgo): number {
+    return this.lists[listIdx]?.thresholds[algo] ?? ALGORITHMS[algo].defaultThreshold;
+  }
+
+  match(item: ItemHashes, opts: { dihedral?: boolean } = {}): MatchOutcome {
+    const best = new Map<string, Hit>();
+    const keep = (ref: EntryRef, m: MatchRecord) => {
+      const key = `${ref.n}:${m.algorithm}`;
+      const prev = best.get(key);
+      if (!prev || m.distance < prev.m.distance) best.set(key, { m, kind: this.lists[ref.list]!.kind });
+    };
+
+    for (const algo of DIGEST_ALGOS) {
+      const hash = item[algo];
+      const refs = hash === undefined ? undefined : this.exact.get(algo)?.get(hash);
+      for (const ref of refs ?? []) keep(ref, this.record(ref, algo, 0, 'digest'));
+    }
+    for (const [algo, probes] of this.probes(item)) {
+      const h = this.hamming.get(algo);
+      if (!h) continue;
+      for (const probe of probes) {
+        for (const hit of h.index.search(hexToBytes(probe.hash), h.radius)) {
+          const ref = h.refs[hit.id];
+          if (!ref) continue;
+          const list = this.lists[ref.list]!;
+          if (hit.distance > this.threshold(ref.list, algo)) continue;
+          if (probe.dihedralOnly && !(list.dihedral || opts.dihedral)) continue;
+          keep(ref, this.record(ref, algo, hit.distance, probe.via, probe.quality));
+        }
+      }
+    }
+    return this.applyAllowLists([...best.values()]);
+  }
+
+  private *probes(item: ItemHashes): Generator<[PerceptualAlgo, Probe[]]> {
+    const pdq: Probe[] = [];
+    if (item.pdq) pdq.push({ hash: item.pdq, quality: item.pdqQuality, via: 'pdq', dihedralOnly: false });
+    if (item.pdqTrimmed) pdq.push({ hash: item.pdqTrimmed, quality: item.pdqTrimmedQuality, via: 'pdqTrimmed', dihedralOnly: false });
+    // Index 0 of the dihedral set is the original orientation, already probed above.
+    item.pdqDihedral?.forEach((hash, i) => {
+      if (i > 0) pdq.push({ hash, quality: item.pdqQuality, via: DIHEDRAL_NAMES[i]!, dihedralOnly: true });
+    });
+    yield ['pdq', pdq];
+    if (item.blockhash) yield ['blockhash', [{ hash: item.blockhash, quality: undefined, via: 'blockhash', dihedralOnly: false }]];
+  }
+
+  private record(ref: EntryRef, algorithm: HashAlgo, distance: number, via: string, quality?: number): MatchRecord {
+    const list = this.lists[ref.list]!;
+    const threshold = this.threshold(ref.list, algorithm);
+    const m: MatchRecord = {
+      list: list.name,
+      entryId: ref.id,
+      algorithm,
+      distance,
+      threshold,
+      score: matchScore({ algorithm, distance, threshold, quality }),
+      category: ref.category,
+      via,
+    };
+    if (quality !== undefined) {
+      m.quality = quality;
+      m.lowConfidence = quality < ALGORITHMS[algorithm].minQuality;
+    }
+    if (list.id !== undefined) m.listId = list.id;
+    if (list.version !== undefined) m.listVersion = list.version;
+    if (ref.storeId !== undefined) m.entryKey = ref.storeId;
+    return m;
+  }
+
+  /**
+   * An allow-list hit (a known false positive) by digest clears every match: the file is
+   * known. A perceptual allow-list hit clears only the matches of that algorithm, since a
+   * digest match to a block list is still certain.
+   */
+  private applyAllowLists(all: Hit[]): MatchOutcome {
+    const allows = all.filter((h) => h.kind === 'allow').map((h) => h.m);
+    const blocks = all.filter((h) => h.kind === 'block').map((h) => h.m);
+    if (allows.length === 0) return { matches: sortMatches(blocks) };
+    const byDigest = allows.find((m) => isDigest(m.algorithm));
+    const first = byDigest ?? allows[0]!;
+    const cleared = new Set(allows.map((m) => m.algorithm));
+    const matches = byDigest ? [] : blocks.filter((m) => isDigest(m.algorithm) || !cleared.has(m.algorithm));
+    return { matches: sortMatches(matches), allowListed: { list: first.list, entryId: first.entryId, algorithm: first.algorithm } };
+  }
+}
+
+function isDigest(algo: HashAlgo): algo is DigestAlgo {
+  return (DIGEST_ALGOS as readonly string[]).includes(algo);
+}
+
+/** Digests first, then by distance: the strongest evidence leads the report. */
+function sortMatches(ms: MatchRecord[]): MatchRecord[] {
+  const rank = (m: MatchRecord) => (isDigest(m.algorithm) ? 0 : 1);
+  return ms.sort((a, b) => rank(a) - rank(b) || a.distance - b.distance || a.list.localeCompare(b.list) || a.entryId.localeCompare(b.entryId));
+}

@@ -1,0 +1,36 @@
+/**
+ * The score shown to people: one number from 0 to 100 for "how strongly does this match
+ * say the item is the listed picture". Defined here and nowhere else (README "The score").
+ *
+ *   100      the file's bytes are identical (md5, sha1 or sha256 equal)
+ *   50–99    a perceptual hash within the list's threshold: 99 at distance 0, falling
+ *            linearly to 50 at the threshold itself
+ *   25–49    the same, halved, when the item's hash has low quality (PDQ quality < 50):
+ *            Meta advises not trusting such hashes, so they never outrank a confident one
+ *
+ * Distance is relative to the threshold in force, so a strict list's near miss and a lax
+ * list's near miss score alike; exact digests always score highest.
+ */
+import { ALGORITHMS } from '../core/algorithms.js';
+import type { HashAlgo } from '../core/hash.js';
+
+export interface ScoreInput {
+  algorithm: HashAlgo;
+  distance: number;
+  threshold: number;
+  /** Quality of the item's hash (PDQ), when known. */
+  quality?: number | undefined;
+}
+
+export const SCORE_EXACT = 100;
+export const SCORE_MAX_PERCEPTUAL = 99;
+export const SCORE_AT_THRESHOLD = 50;
+
+export function matchScore(m: ScoreInput): number {
+  const algo = ALGORITHMS[m.algorithm];
+  if (algo.compare === 'exact') return SCORE_EXACT;
+  const closeness = m.threshold <= 0 ? (m.distance === 0 ? 1 : 0) : Math.max(0, 1 - m.distance / m.threshold);
+  const base = SCORE_AT_THRESHOLD + (SCORE_MAX_PERCEPTUAL - SCORE_AT_THRESHOLD) * closeness;
+  const lowQuality = m.quality !== undefined && m.quality < algo.minQuality;
+  return Math.round(lowQuality ? base / 2 : base);
+}

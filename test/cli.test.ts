@@ -1,0 +1,180 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './shared.js';
+
+const BIN = join(repoRoot, 'bin/tiphash.js');
+const DEMO = join(repoRoot, 'fixtures/demo');
+const DEMO_LIST = join(repoRoot, 'fixtures/lists/demo.tiphash.csv');
+const BRIDGE = join(repoRoot, 'fixtures/images/bridge-256.jpg');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI as a user would (npm test builds it first). */
+function tiphash(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: repoRoot, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const ndjson = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'tiphash-cli-'));
+});
+
+describe('tiphash hash', () => {
+  it('prints digests and hashes as one JSON object per file, errors in place', async () => {
+    const text = join(tmp, 'notes.jpg');
+    await writeFile(text, 'not a picture\n');
+    const r = await tiphash(['hash', '--dihedral', BRIDGE, text]);
+    expect(r.code).toBe(1);
+    const [ok, bad] = ndjson(r.stdout);
+    expect(Object.keys(ok!).sort()).toEqual(
+      ['path', 'size', 'md5', 'sha1', 'sha256', 'pdq', 'pdqQuality', 'blockhash', 'pdqDihedral'].sort(),
+    );
+    expect(ok).toMatchObject({ path: BRIDGE, size: 24174, sha256: '3327d0c23446434767c9240b8ab230eca516ec788db1f82869a20fb51294b56c' });
+    expect(ok!.pdqDihedral).toHaveLength(8);
+    expect(bad).toEqual({ path: text, error: { code: 'unsupported_type', message: expect.any(String) as string } });
+  });
+
+  it('reproduces the reference bit for bit with --exact', async () => {
+    const r = await tiphash(['hash', '--exact', BRIDGE]);
+    expect(r.code).toBe(0);
+    expect(ndjson(r.stdout)[0]).toMatchObject({
+      pdq: 'd8f8f0cec4f4a84f0637022a078f67f0b36e2ee5b6621e1d33e6239c4e9c9b22',
+      pdqQuality: 100,
+    });
+  });
+});
+
+describe('tiphash scan', () => {
+  it('reports every item of a folder with its verdict, then a summary; exit 1 when something matched', async () => {
+    const r = await tiphash(['scan', DEMO, '--dihedral-list', DEMO_LIST]);
+    expect(r.code).toBe(1);
+    const lines = ndjson(r.stdout);
+    const summary = lines.pop()!.summary as Record<string, number>;
+    expect(summary).toMatchObject({ items: 10, matched: 5, no_match: 2, failed: 3 });
+    const bySource = new Map(lines.map((l) => [String(l.source).replace(/^.*case-0142\//, ''), l]));
+    expect(bySource.get('photos/IMG_2041.jpg')).toMatchObject({
+      verdict: 'matched',
+      matches: [{ list: 'demo.tiphash', entryId: 'DEMO-0001', algorithm: 'pdq', threshold: 31, category: 'demo-bridge' }],
+    });
+    expect(bySource.get('photos/IMG_2042.jpg')).toMatchObject({ verdict: 'matched', matches: [{ via: 'rot270' }] });
+    expect(bySource.get('downloads/repost_letterbox.jpg')).toMatchObject({ verdict: 'matched', matches: [{ via: 'pdqTrimmed' }] });
+    expect(bySource.get('downloads/partial.jpg')).toMatchObject({
+      verdict: 'matched',
+      matches: [{ algorithm: 'md5', distance: 0 }],
+      error: { code: 'corrupt_media' },
+    });
+    expect(bySource.get('misc/empty.png')).toMatchObject({ verdict: 'failed', error: { code: 'empty_file' } });
+    expect(bySource.get('misc/drawing.svg')).toMatchObject({ verdict: 'failed', error: { code: 'unsupported_type' } });
+    expect(bySource.get('photos/street.jpg')).toMatchObject({ verdict: 'no_match', matches: [] });
+    for (const l of lines) expect(Object.keys(l)).toEqual(expect.arrayContaining(['source', 'verdict', 'matches']));
+  });
+
+  it('exits 0 when nothing matched, and writes JSON and CSV reports to a file', async () => {
+    const out = join(tmp, 'report.json');
+    const r = await tiphash(['scan', join(DEMO, 'case-0142/photos/street.jpg'), '--list', DEMO_LIST, '--format', 'json', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    const report = JSON.parse(await readFile(out, 'utf8')) as { items: unknown[]; summary: Record<string, number> };
+    expect(report.items).toHaveLength(1);
+    expect(report.summary).toMatchObject({ items: 1, matched: 0, no_match: 1, failed: 0 });
+
+    const csv = await tiphash(['scan', join(DEMO, 'case-0142/photos'), '--list', DEMO_LIST, '--format', 'csv', '--dihedral']);
+    const rows = csv.stdout.trim().split('\n');
+    expect(rows[0]).toBe('source,size,media_type,md5,sha1,sha256,verdict,list,entry_id,algorithm,distance,threshold,score,category,quality,low_confidence,via,error_code,error_message');
+    expect(rows.filter((l) => l.includes(',matched,'))).toHaveLength(2);
+  });
+
+  it('honours --threshold', async () => {
+    const r = await tiphash(['scan', join(DEMO, 'case-0142/downloads/thumb_77.jpg'), '--list', DEMO_LIST, '--threshold', 'pdq=8']);
+    expect(r.code).toBe(0);
+    expect(ndjson(r.stdout)[0]).toMatchObject({ verdict: 'no_match' });
+  });
+
+  it.each([
+    ['no list', ['scan', DEMO]],
+    ['a missing list file', ['scan', DEMO, '--list', join(repoRoot, 'nope.csv')]],
+    ['an unknown format', ['scan', DEMO, '--list', DEMO_LIST, '--format', 'xml']],
+    ['an unknown option', ['scan', DEMO, '--list', DEMO_LIST, '--frobnicate']],
+    ['a bad threshold', ['scan', DEMO, '--list', DEMO_LIST, '--threshold', 'md5=3']],
+  ])('exits 2 with a message for %s', async (_what, args) => {
+    const r = await tiphash(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/tiphash scan: \w+: /);
+    expect(r.stdout).toBe('');
+  });
+
+  it('exits 2 for a list with no valid entry, naming the bad lines', async () => {
+    const bad = join(tmp, 'bad.csv');
+    await writeFile(bad, 'algorithm,hash,category,id\npdq,zz,,1\nmd5,123,,2\n');
+    const r = await tiphash(['scan', DEMO, '--list', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/list_empty/);
+  });
+
+  it('loads the good lines of a list with some bad ones and says which were rejected', async () => {
+    const mixed = join(tmp, 'mixed.csv');
+    const good = (await readFile(DEMO_LIST, 'utf8')).trim();
+    await writeFile(mixed, `${good}\npdq,not-hex,,X\n`);
+    const r = await tiphash(['scan', join(DEMO, 'case-0142/photos/IMG_2041.jpg'), '--list', mixed]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/1 line\(s\) rejected\n\s+line 5: /);
+  });
+
+  describe('URL sources', () => {
+    let server: Server;
+    let base: string;
+    beforeAll(async () => {
+      const body = await readFile(join(DEMO, 'case-0142/photos/IMG_2041.jpg'));
+      server = createServer((req, res) => {
+        if (req.url === '/img.jpg') res.end(body);
+        else if (req.url === '/redirect') res.writeHead(302, { location: 'http://10.0.0.1/img.jpg' }).end();
+        else res.writeHead(404).end();
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+    it('refuses a loopback URL unless it is explicitly allowed', async () => {
+      const refused = await tiphash(['scan', `${base}/img.jpg`, '--list', DEMO_LIST]);
+      expect(refused.code).toBe(0);
+      expect(ndjson(refused.stdout)[0]).toMatchObject({ verdict: 'failed', error: { code: 'url_refused' } });
+
+      const urls = join(tmp, 'urls.txt');
+      await writeFile(urls, `# reported\n${base}/img.jpg\n\n${base}/missing.jpg\n${base}/redirect\n`);
+      const allowed = await tiphash(['scan', '--urls', urls, '--list', DEMO_LIST, '--allow-private', '127.0.0.1']);
+      expect(allowed.code).toBe(1);
+      const [hit, missing, redirected] = ndjson(allowed.stdout);
+      expect(hit).toMatchObject({ source: `${base}/img.jpg`, verdict: 'matched' });
+      expect(missing).toMatchObject({ verdict: 'failed', error: { code: 'http_status' } });
+      expect(redirected).toMatchObject({ verdict: 'failed', error: { code: 'url_refused' } });
+    });
+  });
+});
+
+describe('tiphash demo', () => {
+  it('scans the demo folder and shows matched, unmatched and failed items', async () => {
+    const r = await tiphash(['demo']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^MATCHED /m);
+    expect(r.stdout).toMatch(/^NO_MATCH /m);
+    expect(r.stdout).toMatch(/^FAILED /m);
+    expect(r.stderr).toMatch(/10 items: 5 matched, 2 no_match, 3 failed/);
+  });
+});
