@@ -79,7 +79,7 @@ export function textLine(item: ItemReport): string {
   const details: string[] = [];
   if (best) {
     const more = item.matches.length > 1 ? ` (+${item.matches.length - 1} more)` : '';
-    const cat = best.category ? ` category ${best.category}` : '';
+    const cat = best.category ? `, category ${best.category}` : '';
     const low = best.lowConfidence ? ' LOW-QUALITY' : '';
     details.push(`${best.list}/${best.entryId} by ${best.algorithm}${best.via && best.via !== best.algorithm && best.via !== 'digest' ? ` (${best.via})` : ''} at distance ${best.distance}/${best.threshold}, score ${best.score}${cat}${low}${more}`);
   }
