@@ -45,6 +45,17 @@ describe.each(kernels)('HammingIndex (%s kernel)', (_name, kernel) => {
     expect(idx.stats().entries).toBe(0);
   });
 
+  run('copies what addMany is given: reusing the caller\'s Buffer later changes nothing', async () => {
+    const entries = randomHashes(500, 11);
+    const buf = Buffer.alloc(entries.length * 32);
+    entries.forEach((e, i) => buf.set(e.hash, i * 32));
+    const idx = make();
+    idx.addMany(Uint32Array.from(entries.map((e) => e.id)), buf);
+    buf.fill(0); // a page buffer reused for the next page
+    await idx.flush();
+    for (const e of entries.slice(0, 20)) expect(sorted(idx.search(e.hash, 0))).toEqual(bruteForce(entries, e.hash, 0));
+  });
+
   run('equals brute force on random data at radius 0-64, before and after building', async () => {
     const entries = randomHashes(3000, 7);
     const idx = make();

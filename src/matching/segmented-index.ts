@@ -114,7 +114,7 @@ export class SegmentedIndex implements HammingIndex {
     }
     for (const id of ids) checkId(id);
     if (ids.length === 0) return;
-    this.runs.push({ run: { ids: Uint32Array.from(ids), hashes: hashes.slice() }, gen: this.gen++ });
+    this.runs.push({ run: { ids: Uint32Array.from(ids), hashes: new Uint8Array(hashes) }, gen: this.gen++ });
     this.schedule();
   }
 
@@ -175,7 +175,7 @@ export class SegmentedIndex implements HammingIndex {
         hashes: this.deltaHashes.slice(0, this.deltaCount * HASH_BYTES),
       });
     const gens = this.sourceGens();
-    const { counts, hits } = await this.view.searchBatch(queries.slice(), radius, runs);
+    const { counts, hits } = await this.view.searchBatch(new Uint8Array(queries), radius, runs);
     const out: IndexMatch[][] = [];
     let at = 0;
     for (const n of counts) {
