@@ -1,8 +1,8 @@
 /**
  * Scores every hashed item against a list holding every original, through the product's
  * ListMatcher and Hamming index, so the evaluation measures what a scan does: an item matches
- * an entry when its PDQ, its trimmed PDQ or (dihedral lists) one of its 8 dihedral PDQs is
- * close enough; blockhash is compared directly.
+ * an entry when its PDQ, one of its trimmed PDQs (pdqTrimmed, the trim variants) or (dihedral
+ * lists) one of its 8 dihedral PDQs is close enough; blockhash is compared directly.
  * Two matchers per list: one at radius 256, giving each item's distance to every original
  * (for the distributions and the threshold curve), and one at the product's default
  * thresholds, whose verdict on the item's own original is the recall.

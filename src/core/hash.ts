@@ -19,6 +19,20 @@ export interface Digests {
 export const DIHEDRAL_NAMES = ['orig', 'rot90', 'rot180', 'rot270', 'flipx', 'flipy', 'flipp', 'flipm'] as const;
 export type DihedralName = (typeof DIHEDRAL_NAMES)[number];
 
+/**
+ * Trims of an image's edge bands hashed beside pdqTrimmed (the all-bands trim), each a guess
+ * at the picture a re-post framed (hashing/borders.ts trimVariants). The names are stable:
+ * matches report them as `via` and the store keys item hashes by them.
+ */
+export const PDQ_TRIM_VARIANTS = ['trimTB', 'trimLR', 'trimCentredTB', 'trimCentredLR'] as const;
+export type PdqTrimVariant = (typeof PDQ_TRIM_VARIANTS)[number];
+
+export interface PdqVariantHash {
+  name: PdqTrimVariant;
+  hash: string;
+  quality: number;
+}
+
 /** What hashing one still image yields (hex strings, lowercase). */
 export interface ImageHashes {
   width: number;
@@ -28,6 +42,8 @@ export interface ImageHashes {
   /** Present only when uniform bands (letterbox, frame) were found and trimmed. */
   pdqTrimmed?: string;
   pdqTrimmedQuality?: number;
+  /** Other trims of the bands, each present only when it differs from pdqTrimmed; PDQ_TRIM_VARIANTS order. */
+  pdqTrimmedVariants?: PdqVariantHash[];
   /** 8 hashes in DIHEDRAL_NAMES order, when asked for. */
   pdqDihedral?: string[];
   blockhash: string;

@@ -5,12 +5,12 @@
  * `exact` decodes at full resolution and reproduces the reference bit for bit.
  */
 import { AppError } from '../core/errors.js';
-import type { Digests, ImageHashes } from '../core/hash.js';
+import type { Digests, ImageHashes, PdqVariantHash } from '../core/hash.js';
 import { type DecodedImage, type DecodeLimits, DEFAULT_DECODE_LIMITS, decodeImage } from '../media/decode.js';
 import type { HeicDecoderLookup } from '../media/heic.js';
 import type { ImageMediaType } from '../media/sniff.js';
 import { blockhashFromRgba, rgbaFromPixels } from './blockhash.js';
-import { cropLuma, findBands } from './borders.js';
+import { type Bands, cropLuma, findBands, OUTER_BAND_OPTIONS, trimVariants } from './borders.js';
 import { digestBuffer, readAndDigest } from './digest.js';
 import { lumaFromPixels } from './luma.js';
 import { type PdqFlavour, pdqFromLuma, type PdqResult } from './pdq.js';
@@ -50,25 +50,39 @@ function flavourOf(options: HashImageOptions): PdqFlavour {
   return options.exact ? 'exact' : 'fast';
 }
 
-/** PDQ of the content inside uniform edge bands, when there are any. */
-function trimmedPdq(img: DecodedImage, luma: Float32Array, flavour: PdqFlavour): PdqResult | null {
-  const found = findBands(img);
-  if (!found) return null;
+/**
+ * PDQ of the content inside uniform edge bands (every band: pdqTrimmed) and of the other trims
+ * a re-post's framing suggests (borders.ts trimVariants), when there are any bands.
+ */
+function trimmedPdqs(
+  img: DecodedImage,
+  luma: Float32Array,
+  flavour: PdqFlavour,
+): { all: PdqResult | null; variants: PdqVariantHash[] } {
+  const all = findBands(img);
+  const outer = findBands(img, OUTER_BAND_OPTIONS);
   // After shrink-on-load, the decoded line where a band meets the content mixes both: drop it.
   const reduced = img.width < img.storedWidth || img.height < img.storedHeight;
   const margin = (band: number): number => (band > 0 && reduced ? band + 1 : band);
-  const bands = {
-    top: margin(found.top),
-    bottom: margin(found.bottom),
-    left: margin(found.left),
-    right: margin(found.right),
+  const pdqInside = (found: Bands): PdqResult => {
+    const bands = {
+      top: margin(found.top),
+      bottom: margin(found.bottom),
+      left: margin(found.left),
+      right: margin(found.right),
+    };
+    const inner = cropLuma(luma, img.width, img.height, bands);
+    return pdqFromLuma(inner.luma, inner.width, inner.height, {
+      flavour,
+      storedWidth: Math.round((inner.width * img.storedWidth) / img.width),
+      storedHeight: Math.round((inner.height * img.storedHeight) / img.height),
+    });
   };
-  const inner = cropLuma(luma, img.width, img.height, bands);
-  return pdqFromLuma(inner.luma, inner.width, inner.height, {
-    flavour,
-    storedWidth: Math.round((inner.width * img.storedWidth) / img.width),
-    storedHeight: Math.round((inner.height * img.storedHeight) / img.height),
+  const variants = (outer ? trimVariants(outer, all) : []).map(({ name, bands }) => {
+    const { hex, quality } = pdqInside(bands);
+    return { name, hash: hex, quality };
   });
+  return { all: all && pdqInside(all), variants };
 }
 
 /** Perceptual hashes of decoded pixels; `width`/`height` reported are the stored size. */
@@ -89,11 +103,12 @@ export function hashDecoded(
     blockhash: blockhashFromRgba(rgba, img.width, img.height, 2),
   };
   if (options.dihedral) hashes.pdqDihedral = pdqDihedral(pdq);
-  const trimmed = trimmedPdq(img, luma, flavour);
-  if (trimmed) {
-    hashes.pdqTrimmed = trimmed.hex;
-    hashes.pdqTrimmedQuality = trimmed.quality;
+  const trimmed = trimmedPdqs(img, luma, flavour);
+  if (trimmed.all) {
+    hashes.pdqTrimmed = trimmed.all.hex;
+    hashes.pdqTrimmedQuality = trimmed.all.quality;
   }
+  if (trimmed.variants.length > 0) hashes.pdqTrimmedVariants = trimmed.variants;
   return hashes;
 }
 
