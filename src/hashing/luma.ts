@@ -13,9 +13,10 @@ function productTable(coeff: number): Float32Array {
   return t;
 }
 
-const R_TABLE = productTable(R_COEFF);
-const G_TABLE = productTable(G_COEFF);
-const B_TABLE = productTable(B_COEFF);
+/** Each weight times 0–255, rounded to float32: luma = fround(R[r] + G[g]) + B[b], stored as float32. */
+export const R_TABLE = productTable(R_COEFF);
+export const G_TABLE = productTable(G_COEFF);
+export const B_TABLE = productTable(B_COEFF);
 
 /**
  * Interleaved 8-bit pixels (1 channel: grey used as is; 3 channels: RGB) → float32 luma.

@@ -1,6 +1,7 @@
 import { splitCsvLine } from './csv-line.js';
 import type { ListFormat } from './format.js';
 import { stripComment } from './plain.js';
+import { VPDQ_LINE } from './vpdq.js';
 
 /** How many leading bytes detection looks at. */
 export const DETECT_BYTES = 8192;
@@ -25,5 +26,6 @@ export function detectFormat(head: Uint8Array): ListFormat | null {
     if (names.includes('signal_type') && names.includes('signal_str')) return 'pytx-csv';
   }
   const first = lines.map(stripComment).find((l) => l !== '');
+  if (first !== undefined && VPDQ_LINE.test(first)) return 'vpdq';
   return first !== undefined && /^[^\s,]+\s+[^\s,]+/.test(first) ? 'plain' : null;
 }

@@ -8,8 +8,10 @@ import type { ListEntry, RejectedLine } from '../core/match.js';
  * - `pytx-csv`: python-threatexchange's `dataset --csv` output (`signal_type,signal_str,collab,category,tags`)
  * - `plain`: `<algorithm> <hash>` per line, `#` comments
  * - `vics`: Project VIC VICS JSON 1.x (`odata.metadata`) and 2.0 (`@odata.context`)
+ * - `vpdq`: a vPDQ hash file (`frame,quality,pdq,timestamp` lines, one video), or a directory
+ *   of them (see vpdq.ts)
  */
-export const LIST_FORMATS = ['tiphash-csv', 'pytx-csv', 'plain', 'vics'] as const;
+export const LIST_FORMATS = ['tiphash-csv', 'pytx-csv', 'plain', 'vics', 'vpdq'] as const;
 export type ListFormat = (typeof LIST_FORMATS)[number];
 
 export function isListFormat(s: string): s is ListFormat {
@@ -34,6 +36,12 @@ export function toItem(
 ): ListItem {
   const checked = normaliseHash(algorithm, rawHash);
   if ('reason' in checked) return rejected(line, where + checked.reason);
+  if (algorithm === 'vpdq' && id === null) {
+    return rejected(
+      line,
+      where + 'A vpdq row is one frame of a video: it needs an id naming the video (frames of one video share it)',
+    );
+  }
   return { kind: 'entry', entry: { algorithm, hash: checked.hash, category, id, line } };
 }
 

@@ -3,6 +3,7 @@ import type { HashAlgo } from '../core/hash.js';
 import { splitCsvLine } from './csv-line.js';
 import { optional, rejected, shown, toItem, type ListItem } from './format.js';
 import type { Line } from './lines.js';
+import { contentId, parseVpdqSignal, videoItems } from './vpdq.js';
 
 /**
  * python-threatexchange signal types (SignalType.get_name(): the class name in snake case
@@ -11,6 +12,7 @@ import type { Line } from './lines.js';
  */
 export const PYTX_SIGNAL_TYPES: ReadonlyMap<string, HashAlgo> = new Map([
   ['pdq', 'pdq'],
+  ['vpdq', 'vpdq'],
   ['video_md5', 'md5'],
   ['photo_md5', 'md5'],
   ['video_sha256', 'sha256'],
@@ -18,7 +20,6 @@ export const PYTX_SIGNAL_TYPES: ReadonlyMap<string, HashAlgo> = new Map([
 
 /** Known signal types tiphash cannot use, with the reason a rejected line gives. */
 const UNUSABLE: ReadonlyMap<string, string> = new Map([
-  ['vpdq', 'vpdq signals (a JSON list of frame hashes) are not supported yet'],
   ['url_md5', 'url_md5 is the MD5 of a URL, not of a file'],
   ['text_md5', 'text_md5 is the MD5 of a text, not of a file'],
 ]);
@@ -58,7 +59,7 @@ export async function* parsePytxCsv(lines: AsyncIterable<readonly Line[]>): Asyn
         yield rejected(n, `Expected ${width || '2 to 5'} fields but found ${fields.length}`);
         continue;
       }
-      yield row(n, fields, columns);
+      yield* row(n, fields, columns);
     }
   }
 }
@@ -73,7 +74,8 @@ function indexColumns(names: readonly string[]): Map<string, number> {
   return columns;
 }
 
-function row(n: number, fields: readonly string[], columns: Map<string, number>): ListItem {
+/** A row's items: one entry, a rejection, or for a vpdq signal one entry per distinct frame. */
+function row(n: number, fields: readonly string[], columns: Map<string, number>): ListItem[] {
   const get = (name: string): string | undefined => {
     const i = columns.get(name);
     return i === undefined ? undefined : fields[i];
@@ -81,11 +83,18 @@ function row(n: number, fields: readonly string[], columns: Map<string, number>)
   const signalType = (get('signal_type') ?? '').trim().toLowerCase();
   const algorithm = PYTX_SIGNAL_TYPES.get(signalType);
   if (algorithm === undefined) {
-    return rejected(n, UNUSABLE.get(signalType) ?? `Signal type ${shown(signalType)} is not a hash tiphash can match`);
+    return [
+      rejected(n, UNUSABLE.get(signalType) ?? `Signal type ${shown(signalType)} is not a hash tiphash can match`),
+    ];
   }
   const category = optional(get('category'));
   if (category?.toUpperCase() === FALSE_POSITIVE) {
-    return rejected(n, 'Marked FALSE_POSITIVE by the exchange: the signal is known to produce false positives');
+    return [rejected(n, 'Marked FALSE_POSITIVE by the exchange: the signal is known to produce false positives')];
   }
-  return toItem(algorithm, get('signal_str') ?? '', category, null, n);
+  if (algorithm === 'vpdq') {
+    // pytx rows carry no id: the video's id is derived from its frames, stable across exports.
+    const frames = parseVpdqSignal(get('signal_str') ?? '');
+    return typeof frames === 'string' ? [rejected(n, frames)] : videoItems(frames, contentId(frames), category, n);
+  }
+  return [toItem(algorithm, get('signal_str') ?? '', category, null, n)];
 }

@@ -128,7 +128,7 @@ describe('python-threatexchange CSV', () => {
     expect(list.rejected).toEqual([{ line: 5, reason: 'Signal type "raw_text" is not a hash tiphash can match' }]);
   });
 
-  it('reads the older column order and explains known unusable types and false positives', async () => {
+  it('reads the older column order and explains unusable types, unreadable vpdq signals and false positives', async () => {
     const text = [
       `${BOM}collab,signal_type,signal_str,category,tags`,
       `c,video_sha256,${'AB'.repeat(32)},TRUE_POSITIVE,x y`,
@@ -140,7 +140,7 @@ describe('python-threatexchange CSV', () => {
     const { entries, rejected } = await read(text);
     expect(entries).toEqual([entry('sha256', 'ab'.repeat(32), 2, 'TRUE_POSITIVE')]);
     expect(rejected.map((r) => r.line)).toEqual([3, 4, 5, 6]);
-    expect(rejected[0]?.reason).toMatch(/vpdq signals .* not supported yet/);
+    expect(rejected[0]?.reason).toMatch(/Frame 0 of the vpdq signal is not "pdq,quality,timestamp"/);
     expect(rejected[1]?.reason).toMatch(/MD5 of a URL/);
     expect(rejected[2]?.reason).toMatch(/FALSE_POSITIVE/);
     expect(rejected[3]?.reason).toBe('Expected 5 fields but found 3');

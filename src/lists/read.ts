@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -11,6 +12,7 @@ import { parsePlain } from './plain.js';
 import { parsePytxCsv } from './pytx-csv.js';
 import { parseTiphashCsv } from './tiphash-csv.js';
 import { parseVics } from './vics.js';
+import { parseVpdqDirectory, parseVpdqFile } from './vpdq.js';
 
 export interface ReadListOptions {
   /** Skip detection and read the file as this format. */
@@ -56,6 +58,15 @@ export async function openList(input: string | NodeJS.ReadableStream, opts: Read
       `Expected one of ${LIST_FORMATS.join(', ')} for the list format but received ${JSON.stringify(opts.format)}`,
     );
   }
+  if (typeof input === 'string' && (await stat(input).catch(() => null))?.isDirectory()) {
+    if (opts.format !== undefined && opts.format !== 'vpdq') {
+      throw new AppError(
+        'invalid_argument',
+        `Expected a list file but ${name} is a directory (only vpdq lists can be directories)`,
+      );
+    }
+    return { name, format: 'vpdq', items: counted(name, parseVpdqDirectory(input)) };
+  }
   const source =
     typeof input === 'string'
       ? createReadStream(input)
@@ -79,11 +90,11 @@ export async function openList(input: string | NodeJS.ReadableStream, opts: Read
     throw new AppError(
       'list_invalid',
       `Could not tell the format of ${name}: expected a tiphash CSV (header algorithm,hash,category,id), ` +
-        `a python-threatexchange CSV (header signal_type,signal_str,…), "<algorithm> <hash>" lines or ` +
-        `Project VIC JSON; name the format if it is one of these (${LIST_FORMATS.join(', ')})`,
+        `a python-threatexchange CSV (header signal_type,signal_str,…), "<algorithm> <hash>" lines, ` +
+        `Project VIC JSON or a vPDQ hash file (frame,quality,pdq,timestamp lines); name the format if it is one of these (${LIST_FORMATS.join(', ')})`,
     );
   }
-  return { name, format, items: counted(name, parse(format, rest)) };
+  return { name, format, items: counted(name, parse(format, rest, name)) };
 }
 
 /** Reads a whole list into memory, for the CLI and tests. */
@@ -97,7 +108,7 @@ export async function loadListFile(path: string, opts: ReadListOptions = {}): Pr
   return loaded;
 }
 
-function parse(format: ListFormat, input: Readable): AsyncGenerator<ListItem> {
+function parse(format: ListFormat, input: Readable, name: string): AsyncGenerator<ListItem> {
   switch (format) {
     case 'tiphash-csv':
       return parseTiphashCsv(readLines(input));
@@ -107,6 +118,8 @@ function parse(format: ListFormat, input: Readable): AsyncGenerator<ListItem> {
       return parsePlain(readLines(input));
     case 'vics':
       return parseVics(input);
+    case 'vpdq':
+      return parseVpdqFile(readLines(input), name);
   }
 }
 
