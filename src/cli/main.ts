@@ -8,6 +8,12 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   scan: { summary: 'match files, folders and URLs against hash lists', load: async () => (await import('./scan.js')).scanCommand },
   demo: { summary: 'scan the bundled benign demo folder against the demo list', load: async () => (await import('./demo.js')).demoCommand },
   bench: { summary: 'run a benchmark (hashing, match, robustness, ...)', load: async () => (await import('./bench.js')).benchCommand },
+  keys: { summary: 'create, list and revoke API keys', load: async () => (await import('./keys.js')).keysCommand },
+  lists: { summary: 'create hash lists, import list files, list them', load: async () => (await import('./lists.js')).listsCommand },
+  audit: { summary: "verify the audit log's hash chain", load: async () => (await import('./audit.js')).auditCommand },
+  report: { summary: "write a batch's case report (JSON, CSV, HTML), or verify a copy", load: async () => (await import('./report.js')).reportCommand },
+  serve: { summary: 'run the service: API and workers (embedded), or --role api', load: async () => (await import('./serve.js')).serveCommand },
+  worker: { summary: 'run a worker of the distributed shape (REDIS_URL, DATABASE_URL)', load: async () => (await import('./worker.js')).workerCommand },
 };
 
 export function usage(): string {

@@ -13,6 +13,8 @@ export const ERROR_CATALOGUE = {
   too_many_pixels: { status: 422, permanent: true },
   decode_timeout: { status: 422, permanent: true },
   ffmpeg_missing: { status: 500, permanent: true },
+  video_too_long: { status: 422, permanent: true },
+  too_many_frames: { status: 422, permanent: true },
   // URL intake
   url_invalid: { status: 400, permanent: true },
   url_refused: { status: 422, permanent: true },
@@ -26,6 +28,21 @@ export const ERROR_CATALOGUE = {
   // requests and the run itself
   invalid_argument: { status: 400, permanent: true },
   not_found: { status: 404, permanent: true },
+  // the HTTP API
+  unauthorized: { status: 401, permanent: true },
+  forbidden: { status: 403, permanent: true },
+  signature_invalid: { status: 401, permanent: true },
+  signature_expired: { status: 401, permanent: true },
+  signature_replayed: { status: 409, permanent: true },
+  payload_too_large: { status: 413, permanent: true },
+  rate_limited: { status: 429, permanent: false },
+  not_configured: { status: 503, permanent: true },
+  not_ready: { status: 503, permanent: false },
+  // the service's workers
+  staging_missing: { status: 410, permanent: true },
+  staging_corrupt: { status: 422, permanent: true },
+  job_timeout: { status: 504, permanent: false },
+  processing_interrupted: { status: 500, permanent: true },
   internal: { status: 500, permanent: false },
 } as const satisfies Record<string, { status: number; permanent: boolean }>;
 

@@ -14,6 +14,11 @@ export interface ListEntry {
   line: number;
   /** The store's id for the entry, when it was loaded from the store. */
   storeId?: number;
+  /**
+   * vpdq only: one entry per frame hash; the frames of one video share `id`. Present when the
+   * list says where the frame came from (vPDQ hash files, pytx signals).
+   */
+  frame?: { index: number; ts: number; quality: number };
 }
 
 export interface RejectedLine {
@@ -36,6 +41,14 @@ export interface MatchRecord {
   lowConfidence?: boolean;
   /** Which of the item's hashes matched: 'pdq', 'pdqTrimmed', a dihedral name such as 'rot90'. */
   via?: string;
+  /**
+   * vpdq only: the share of the item's frames that matched the entry (query %) and of the
+   * entry's frames that matched the item (compared %), 0–100, and the time ranges of the item
+   * video, [startSec, endSec] of its matched frames, that matched.
+   */
+  queryPct?: number;
+  comparedPct?: number;
+  ranges?: Array<[number, number]>;
   /** The store's list id, list version and entry id (service matches only). */
   listId?: number;
   listVersion?: number;

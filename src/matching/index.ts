@@ -17,3 +17,15 @@ export {
   type MatchOutcome,
   type RadiusIndex,
 } from './list-matcher.js';
+export {
+  distinctFrames,
+  vpdqCompare,
+  vpdqVerdict,
+  VPDQ_DISTANCE_THRESHOLD,
+  VPDQ_MATCH_THRESHOLD_PCT,
+  VPDQ_QUALITY_THRESHOLD,
+  VPDQ_RULES,
+  type VpdqPercentages,
+  type VpdqRule,
+} from './vpdq.js';
+export { VideoMatcher, timeRanges, type QueryFrame, type VideoMatchOptions, type VideoQuery } from './vpdq-matcher.js';

@@ -61,6 +61,24 @@ describe('ListMatcher', () => {
     expect(trimmed[0]).toMatchObject({ via: 'pdqTrimmed', distance: 1, quality: 70 });
   });
 
+  it('probes the trim variants like pdqTrimmed, reporting each by its name and quality', () => {
+    const m = new ListMatcher([list('a', [entry('pdq', PDQ, 'P'), entry('pdq', flip(PDQ, 200), 'Q')])], createHammingIndex);
+    const item = {
+      pdq: flip(PDQ, 100),
+      pdqQuality: 90,
+      pdqTrimmed: flip(PDQ, 80),
+      pdqTrimmedVariants: [
+        { name: 'trimTB' as const, hash: flip(PDQ, 20), quality: 80 },
+        { name: 'trimCentredTB' as const, hash: flip(PDQ, 6), quality: 75 },
+      ],
+    };
+    expect(m.match(item).matches).toEqual([
+      expect.objectContaining({ entryId: 'P', via: 'trimCentredTB', distance: 6, quality: 75 }),
+    ]);
+    const beyond = { ...item, pdqTrimmedVariants: [{ name: 'trimLR' as const, hash: flip(PDQ, 32), quality: 80 }] };
+    expect(m.match(beyond).matches).toEqual([]);
+  });
+
   it('keeps the best distance once per entry and algorithm', () => {
     const m = new ListMatcher([list('a', [entry('pdq', PDQ, 'P')], { dihedral: true })], createHammingIndex);
     const { matches } = m.match({ pdq: flip(PDQ, 5), pdqQuality: 90, pdqTrimmed: flip(PDQ, 2), pdqDihedral: [flip(PDQ, 5), flip(PDQ, 1)] });

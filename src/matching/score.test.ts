@@ -26,3 +26,23 @@ describe('matchScore', () => {
     expect(matchScore({ algorithm: 'pdq', distance: 0, threshold: 0, quality: 90 })).toBe(99);
   });
 });
+
+describe('matchScore for video (vpdq)', () => {
+  const base = { algorithm: 'vpdq' as const, threshold: 31, pctThreshold: 80 };
+
+  it('is 99 when every frame matched at distance 0 and 50 at both thresholds', () => {
+    expect(matchScore({ ...base, distance: 0, pct: 100 })).toBe(99);
+    expect(matchScore({ ...base, distance: 31, pct: 80 })).toBe(50);
+  });
+
+  it('weighs the matched share and the median frame distance equally', () => {
+    expect(matchScore({ ...base, distance: 31, pct: 100 })).toBe(75);
+    expect(matchScore({ ...base, distance: 0, pct: 80 })).toBe(75);
+    expect(matchScore({ ...base, distance: 0, pct: 90 })).toBe(87);
+  });
+
+  it('handles a 100% threshold and a 0% one', () => {
+    expect(matchScore({ ...base, pctThreshold: 100, distance: 0, pct: 100 })).toBe(99);
+    expect(matchScore({ ...base, pctThreshold: 0, distance: 0, pct: 50 })).toBe(87);
+  });
+});

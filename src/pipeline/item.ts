@@ -21,19 +21,37 @@ export function pipelineOptions(overrides: Partial<PipelineOptions> = {}): Pipel
   return { hashing: {}, limits: { ...DEFAULT_DECODE_LIMITS }, fetch: {}, dihedral: false, ...overrides };
 }
 
+/**
+ * What an item is read from: a file or URL (scan, URL items), bytes from somewhere else (a
+ * staged upload, decrypted by `load`), or only the digests a tip gave (no media: matched by
+ * digest alone).
+ */
+export type AnalysisSource =
+  | ItemSource
+  | { kind: 'bytes'; load: () => Promise<Buffer> }
+  | { kind: 'digests'; digests: Partial<Digests> };
+
 /** What hashing one item produced. `error` is set when no perceptual hash could be made. */
 export interface Analysis {
   size?: number;
   mediaType?: string;
-  digests?: Digests;
+  digests?: Partial<Digests>;
   hashes?: ImageHashes;
   error?: ErrorInfo;
+  /** The error may go away on a retry (a network failure, a server's 5xx). */
+  transient?: true;
 }
 
-async function readSource(source: ItemSource, opts: PipelineOptions): Promise<{ bytes: Buffer; digests: Digests }> {
+async function readSource(source: Exclude<AnalysisSource, { kind: 'digests' }>, opts: PipelineOptions): Promise<{ bytes: Buffer; digests: Digests }> {
   if (source.kind === 'file') return readAndDigest(source.path, opts.limits.maxBytes);
-  const { data } = await fetchToBuffer(source.url, { maxBytes: opts.limits.maxBytes, ...opts.fetch });
-  return { bytes: data, digests: digestBuffer(data) };
+  const bytes = source.kind === 'url' ? (await fetchToBuffer(source.url, { maxBytes: opts.limits.maxBytes, ...opts.fetch })).data : await source.load();
+  if (bytes.length > opts.limits.maxBytes) throw new AppError('too_large', `The file exceeds the limit of ${opts.limits.maxBytes} bytes`);
+  return { bytes, digests: digestBuffer(bytes) };
+}
+
+function failure(out: Analysis, err: unknown): Analysis {
+  const e = toAppError(err);
+  return { ...out, error: e.toJSON(), ...(e.permanent ? {} : { transient: true as const }) };
 }
 
 /**
@@ -41,9 +59,10 @@ async function readSource(source: ItemSource, opts: PipelineOptions): Promise<{ 
  * kept even when decoding fails, so a file on an MD5 list matches however broken it is.
  * Never throws: failures come back as `error`.
  */
-export async function analyseItem(source: ItemSource, opts: PipelineOptions): Promise<Analysis> {
+export async function analyseItem(source: AnalysisSource, opts: PipelineOptions): Promise<Analysis> {
+  if (source.kind === 'digests') return { digests: source.digests };
   let bytes: Buffer;
-  const out: Analysis = {};
+  let out: Analysis = {};
   try {
     const read = await readSource(source, opts);
     bytes = read.bytes;
@@ -51,7 +70,7 @@ export async function analyseItem(source: ItemSource, opts: PipelineOptions): Pr
     if (bytes.length === 0) throw new AppError('empty_file', 'The file is empty (0 bytes)');
     out.digests = read.digests;
   } catch (err) {
-    return { ...out, error: toAppError(err).toJSON() };
+    return failure(out, err);
   }
   const sniffed = sniffType(bytes.subarray(0, SNIFF_BYTES));
   if (sniffed !== null) out.mediaType = sniffed;
@@ -64,7 +83,7 @@ export async function analyseItem(source: ItemSource, opts: PipelineOptions): Pr
     // The 8 dihedral hashes cost ~0.1 ms from the one DCT; the matcher decides which lists use them.
     out.hashes = hashDecoded(img, { ...opts.hashing, dihedral: true });
   } catch (err) {
-    out.error = toAppError(err).toJSON();
+    out = failure(out, err);
   }
   return out;
 }
