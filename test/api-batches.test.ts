@@ -323,13 +323,13 @@ describe.each(backends())('API batches on %s', (backend) => {
     expect(rows).toHaveLength(6);
     expect(rows[1]).toMatch(
       new RegExp(
-        `^${itemIds[0]},1,matched,https://example.org/a.jpg,1234,image/jpeg,a{32},b{40},c{64},matched,seed-[0-9a-f]+,E-0,pdq,3,31,91,a,90,false,pdq,,$`,
+        `^${itemIds[0]},1,matched,https://example.org/a.jpg,1234,image/jpeg,a{32},b{40},c{64},matched,seed-[0-9a-f]+,E-0,pdq,3,31,91,a,90,false,pdq,,,,,$`,
       ),
     );
     expect(rows[4]).toBe(
-      `${itemIds[2]},3,failed,https://example.org/c.jpg,,,,,,failed,,,,,,,,,,,http_status,"The server answered 404, ""quoted"""`,
+      `${itemIds[2]},3,failed,https://example.org/c.jpg,,,,,,failed,,,,,,,,,,,,,,http_status,"The server answered 404, ""quoted"""`,
     );
-    expect(rows[5]).toBe(`${itemIds[3]},4,queued,https://example.org/d.jpg,,,,,,,,,,,,,,,,,,`);
+    expect(rows[5]).toBe(`${itemIds[3]},4,queued,https://example.org/d.jpg,,,,,,,,,,,,,,,,,,,,,`);
 
     expect((await get('text/csv', '?format=ndjson')).headers['content-type']).toContain('application/x-ndjson');
     expect((await get('image/png')).headers['content-type']).toBe('application/json');

@@ -337,4 +337,31 @@ describe.each(backends())('the review loop: false positives into allow lists, on
     expect(new Set(everyone.rows.map((r) => r.actor))).toContain(keys.analyst.name);
     expect((await activity('limit=200', 'admin')).rows.every((r) => r.actor === keys.admin.name)).toBe(true);
   });
+
+  it("keeps the entries analysts added when the allow list's file is imported again", async () => {
+    const { db } = api();
+    const v1 = await allowEntries(db, seeded.allowListId, 1);
+    const reviewed = (await allowEntries(db, seeded.allowListId, 3)).filter((e) => e.added_by !== null);
+    expect(reviewed.map((e) => e.algorithm)).toEqual(expect.arrayContaining(['sha256', 'vpdq', 'vpdq']));
+    const sha = reviewed.find((e) => e.algorithm === 'sha256')!;
+    // The partner's new file lists the first entry and, by now, the sha256 an analyst added.
+    const file = `algorithm,hash,category,id\n${v1[0]!.algorithm},${v1[0]!.hash},,${v1[0]!.external_id ?? ''}\nsha256,${sha.hash},,partner-1\n`;
+    const res = await api().app.inject({
+      method: 'POST',
+      url: `/v1/lists/${seeded.allowListId}/entries`,
+      headers: { ...api().auth('admin'), 'content-type': 'text/csv' },
+      payload: file,
+    });
+    expect(res.statusCode).toBe(200);
+    // What the new file lists comes from the file; the rest is carried.
+    const carried = reviewed.filter((e) => e.hash !== sha.hash && e.hash !== v1[0]!.hash);
+    expect(res.json()).toMatchObject({ version: 4, imported: 2 + carried.length, keptReviewed: carried.length });
+    const v4 = await allowEntries(db, seeded.allowListId, 4);
+    expect(v4.slice(0, 2).map((e) => [e.algorithm, e.added_by, e.external_id])).toEqual([
+      [v1[0]!.algorithm, null, v1[0]!.external_id || null],
+      ['sha256', null, 'partner-1'],
+    ]);
+    // Carried with their provenance (who, why, when), in the order they were added.
+    expect(v4.slice(2)).toEqual(carried);
+  });
 });

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from './shared.js';
+import { repoRoot, threatexchange } from './shared.js';
+import { sampleHashes, sampleVideo } from './video-support.js';
 
 const BIN = join(repoRoot, 'bin/tiphash.js');
 const DEMO = join(repoRoot, 'fixtures/demo');
@@ -28,7 +29,11 @@ function tiphash(args: string[]): Promise<Run> {
   });
 }
 
-const ndjson = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const ndjson = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 let tmp: string;
 beforeAll(async () => {
@@ -43,11 +48,24 @@ describe('tiphash hash', () => {
     expect(r.code).toBe(1);
     const [ok, bad] = ndjson(r.stdout);
     expect(Object.keys(ok!).sort()).toEqual(
-      ['path', 'size', 'md5', 'sha1', 'sha256', 'pdq', 'pdqQuality', 'blockhash', 'pdqDihedral'].sort(),
+      ['path', 'size', 'md5', 'sha1', 'sha256', 'mediaType', 'pdq', 'pdqQuality', 'blockhash', 'pdqDihedral'].sort(),
     );
-    expect(ok).toMatchObject({ path: BRIDGE, size: 24174, sha256: '3327d0c23446434767c9240b8ab230eca516ec788db1f82869a20fb51294b56c' });
+    expect(ok).toMatchObject({
+      path: BRIDGE,
+      size: 24174,
+      sha256: '3327d0c23446434767c9240b8ab230eca516ec788db1f82869a20fb51294b56c',
+    });
     expect(ok!.pdqDihedral).toHaveLength(8);
-    expect(bad).toEqual({ path: text, error: { code: 'unsupported_type', message: expect.any(String) as string } });
+    // A file that cannot be hashed still gets its digests: a digest list may know it.
+    expect(bad).toEqual({
+      path: text,
+      size: 14,
+      md5: expect.stringMatching(/^[0-9a-f]{32}$/) as string,
+      sha1: expect.stringMatching(/^[0-9a-f]{40}$/) as string,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/) as string,
+      mediaType: 'text/plain',
+      error: { code: 'unsupported_type', message: expect.any(String) as string },
+    });
   });
 
   it('reproduces the reference bit for bit with --exact', async () => {
@@ -57,6 +75,69 @@ describe('tiphash hash', () => {
       pdq: 'd8f8f0cec4f4a84f0637022a078f67f0b36e2ee5b6621e1d33e6239c4e9c9b22',
       pdqQuality: 100,
     });
+  });
+});
+
+describe('videos on the command line', () => {
+  const chair = sampleVideo('chair-19-sd-bar');
+  const pattern = sampleVideo('pattern-hd-no-bar');
+  const chairList = threatexchange('vpdq/sample-hashes/chair-20-sd-bar.txt');
+
+  it('hash --every-frame prints the frame hashes vPDQ makes, nearly all bit for bit', async () => {
+    const r = await tiphash(['hash', '--every-frame', chair]);
+    expect(r.code).toBe(0);
+    const [line] = ndjson(r.stdout);
+    expect(line).toMatchObject({
+      path: chair,
+      mediaType: 'video/mp4',
+      md5: expect.stringMatching(/^[0-9a-f]{32}$/) as string,
+    });
+    const video = line!.video as {
+      mode: string;
+      fps: number;
+      frames: Array<{ frame: number; pdq: string; quality: number }>;
+    };
+    expect(video).toMatchObject({ mode: 'every', width: 480, height: 720, fps: 30 });
+    const reference = sampleHashes('chair-19-sd-bar');
+    expect(video.frames).toHaveLength(reference.length);
+    const exact = video.frames.filter((f, i) => f.pdq === reference[i]!.pdq && f.frame === reference[i]!.index).length;
+    expect(exact / reference.length).toBeGreaterThan(0.95);
+  });
+
+  it('scan matches a video against a vPDQ list by its share of frames, and says where', async () => {
+    const cut = join(tmp, 'cut.mp4');
+    await writeFile(cut, (await readFile(chair)).subarray(0, 50_000));
+    const r = await tiphash(['scan', chair, pattern, cut, '--list', chairList]);
+    expect(r.code).toBe(1);
+    const [c, p, broken, summary] = ndjson(r.stdout);
+    expect(c).toMatchObject({
+      verdict: 'matched',
+      mediaType: 'video/mp4',
+      matches: [{ list: 'chair-20-sd-bar', entryId: 'chair-20-sd-bar', algorithm: 'vpdq', via: 'vpdq', queryPct: 100 }],
+    });
+    const m = (c!.matches as Array<{ comparedPct: number; ranges: number[][]; score: number }>)[0]!;
+    expect(m.comparedPct).toBeGreaterThan(0);
+    expect(m.ranges[0]![0]).toBe(0);
+    expect(p).toMatchObject({ verdict: 'no_match', matches: [] });
+    // A broken video fails with a code, its digests taken all the same.
+    expect(broken).toMatchObject({
+      verdict: 'failed',
+      size: 50_000,
+      md5: expect.stringMatching(/^[0-9a-f]{32}$/) as string,
+    });
+    expect((broken!.error as { code: string }).code).toMatch(/^[a-z_]+$/);
+    expect(summary!.summary).toMatchObject({ items: 3, matched: 1, no_match: 1, failed: 1 });
+
+    const text = await tiphash(['scan', chair, '--list', chairList, '--format', 'text', '--keyframes']);
+    expect(text.stdout).toMatch(
+      /MATCHED .*chair-19-sd-bar\.mp4\n\s+chair-20-sd-bar\/chair-20-sd-bar by vpdq at distance \d+\/31, score \d+, \d+(\.\d+)?% of this video's frames/,
+    );
+  });
+
+  it('refuses --every-frame with --keyframes', async () => {
+    const r = await tiphash(['hash', '--every-frame', '--keyframes', chair]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/invalid_argument/);
   });
 });
 
@@ -70,10 +151,15 @@ describe('tiphash scan', () => {
     const bySource = new Map(lines.map((l) => [String(l.source).replace(/^.*case-0142\//, ''), l]));
     expect(bySource.get('photos/IMG_2041.jpg')).toMatchObject({
       verdict: 'matched',
-      matches: [{ list: 'demo.tiphash', entryId: 'DEMO-0001', algorithm: 'pdq', threshold: 31, category: 'demo-bridge' }],
+      matches: [
+        { list: 'demo.tiphash', entryId: 'DEMO-0001', algorithm: 'pdq', threshold: 31, category: 'demo-bridge' },
+      ],
     });
     expect(bySource.get('photos/IMG_2042.jpg')).toMatchObject({ verdict: 'matched', matches: [{ via: 'rot270' }] });
-    expect(bySource.get('downloads/repost_letterbox.jpg')).toMatchObject({ verdict: 'matched', matches: [{ via: 'pdqTrimmed' }] });
+    expect(bySource.get('downloads/repost_letterbox.jpg')).toMatchObject({
+      verdict: 'matched',
+      matches: [{ via: 'pdqTrimmed' }],
+    });
     expect(bySource.get('downloads/partial.jpg')).toMatchObject({
       verdict: 'matched',
       matches: [{ algorithm: 'md5', distance: 0 }],
@@ -87,21 +173,47 @@ describe('tiphash scan', () => {
 
   it('exits 0 when nothing matched, and writes JSON and CSV reports to a file', async () => {
     const out = join(tmp, 'report.json');
-    const r = await tiphash(['scan', join(DEMO, 'case-0142/photos/street.jpg'), '--list', DEMO_LIST, '--format', 'json', '--out', out]);
+    const r = await tiphash([
+      'scan',
+      join(DEMO, 'case-0142/photos/street.jpg'),
+      '--list',
+      DEMO_LIST,
+      '--format',
+      'json',
+      '--out',
+      out,
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     const report = JSON.parse(await readFile(out, 'utf8')) as { items: unknown[]; summary: Record<string, number> };
     expect(report.items).toHaveLength(1);
     expect(report.summary).toMatchObject({ items: 1, matched: 0, no_match: 1, failed: 0 });
 
-    const csv = await tiphash(['scan', join(DEMO, 'case-0142/photos'), '--list', DEMO_LIST, '--format', 'csv', '--dihedral']);
+    const csv = await tiphash([
+      'scan',
+      join(DEMO, 'case-0142/photos'),
+      '--list',
+      DEMO_LIST,
+      '--format',
+      'csv',
+      '--dihedral',
+    ]);
     const rows = csv.stdout.trim().split('\n');
-    expect(rows[0]).toBe('source,size,media_type,md5,sha1,sha256,verdict,list,entry_id,algorithm,distance,threshold,score,category,quality,low_confidence,via,error_code,error_message');
+    expect(rows[0]).toBe(
+      'source,size,media_type,md5,sha1,sha256,verdict,list,entry_id,algorithm,distance,threshold,score,category,quality,low_confidence,via,query_pct,compared_pct,matched_ranges,error_code,error_message',
+    );
     expect(rows.filter((l) => l.includes(',matched,'))).toHaveLength(2);
   });
 
   it('honours --threshold', async () => {
-    const r = await tiphash(['scan', join(DEMO, 'case-0142/downloads/thumb_77.jpg'), '--list', DEMO_LIST, '--threshold', 'pdq=8']);
+    const r = await tiphash([
+      'scan',
+      join(DEMO, 'case-0142/downloads/thumb_77.jpg'),
+      '--list',
+      DEMO_LIST,
+      '--threshold',
+      'pdq=8',
+    ]);
     expect(r.code).toBe(0);
     expect(ndjson(r.stdout)[0]).toMatchObject({ verdict: 'no_match' });
   });

@@ -161,8 +161,8 @@ export async function seedReview(db: Db, opts: { submitter: string; keyId?: numb
     width: 1280,
     height: 720,
     hashes: [
-      { algorithm: 'vpdq', variant: '0', hash: hex(32), quality: 90, frameTs: 0 },
-      { algorithm: 'vpdq', variant: '1', hash: hex(32), quality: 90, frameTs: 1 },
+      { algorithm: 'vpdq', variant: 'f0', hash: hex(32), quality: 90, frameTs: 0 },
+      { algorithm: 'vpdq', variant: 'f1', hash: hex(32), quality: 90, frameTs: 1 },
     ],
     matches: [
       match(entries[4]!, {

@@ -183,6 +183,7 @@ describe.each(shapes())('the item job, %s shape', (shape) => {
       staging: service.staging,
       matcher: () => service.matcher!.matcher(),
       limits: DEFAULT_DECODE_LIMITS,
+      video: {},
       fetch: config.fetch,
       maxStarts: 10,
     });

@@ -90,7 +90,7 @@ describe.each(backends())('store lists on %s', (backend) => {
       format: 'tiphash-csv',
       records: records(v1Entries, [{ line: 1, reason: 'bad hash' }]),
     });
-    expect(v1).toEqual({ listId: list.id, version: 1, entries: 3002, rejected: 1, keptDisabled: 0 });
+    expect(v1).toEqual({ listId: list.id, version: 1, entries: 3002, rejected: 1, keptDisabled: 0, keptReviewed: 0 });
 
     const first = await entriesPage(db(), { listId: list.id, version: 1, limit: 5000 });
     expect(first.map((e) => [e.algorithm, e.hash, e.category, e.externalId])).toEqual(
@@ -107,7 +107,7 @@ describe.each(backends())('store lists on %s', (backend) => {
       format: 'tiphash-csv',
       records: records(v2Entries),
     });
-    expect(v2).toEqual({ listId: list.id, version: 2, entries: 2500, rejected: 0, keptDisabled: 1 });
+    expect(v2).toEqual({ listId: list.id, version: 2, entries: 2500, rejected: 0, keptDisabled: 1, keptReviewed: 0 });
 
     const after = await getList(db(), list.id);
     expect(after?.currentVersion).toBe(2);

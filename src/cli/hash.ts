@@ -1,25 +1,39 @@
 import { cpus } from 'node:os';
-import { toAppError } from '../core/errors.js';
-import { hashImage } from '../hashing/index.js';
+import { loadConfig } from '../config/index.js';
+import { analyseItem, pipelineOptions, videoOptions, type Analysis } from '../pipeline/item.js';
 import { mapOrdered } from '../pipeline/sources.js';
 import { parse, positiveInt } from './args.js';
+import { videoMode } from './scan.js';
 
-const HELP = `Usage: tiphash hash [--exact] [--dihedral] [--squash512] [--concurrency N] FILE...
+const HELP = `Usage: tiphash hash [--exact] [--dihedral] [--squash512] [--every-frame|--keyframes] [--prune N] [--concurrency N] FILE...
 
-Prints one JSON object per file: path, size, md5, sha1, sha256, pdq, pdqQuality, blockhash,
-plus pdqTrimmed when uniform bands were trimmed and pdqDihedral (8 hashes) with --dihedral;
-or {"path","error":{"code","message"}} for a file that could not be hashed.
+Prints one JSON object per file: path, size, md5, sha1, sha256, mediaType, then
+  a picture: pdq, pdqQuality, blockhash, plus pdqTrimmed (and pdqTrimmedVariants) when uniform
+             bands were trimmed, and pdqDihedral (8 hashes) with --dihedral;
+  a video or an animated GIF/WebP: video {durationSec, width, height, fps, mode,
+             frames: [{frame, ts, pdq, quality}], framesTrimmed when it has bars} — the frame
+             hashes vPDQ lists hold (an animation also gets its first frame's picture hashes);
+or {"path", "error": {"code", "message"}} for a file that could not be hashed (with its
+digests when they could be taken). Exit status 1 when any file failed.
 
   --exact        full-resolution decode, bit-compatible with the PDQ reference (slower)
   --squash512    the C++ reference CLI's flavour (images over 512 px squashed to 512x512)
   --dihedral     also the 8 rotation/flip PDQ hashes, in the reference's order
-  --concurrency  files hashed at once (default: number of cores)`;
+  --every-frame  videos: hash every frame (how vPDQ's sample hashes were made)
+  --keyframes    videos: keyframes only (fast triage); default: one frame per second
+  --prune N      videos: drop a frame within N bits of the last frame kept
+  --concurrency  files hashed at once (default: number of cores)
+
+Video settings (ffmpeg path, limits) come from TIPHASH_FFMPEG_PATH and TIPHASH_VIDEO_*.`;
 
 export async function hashCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     exact: { type: 'boolean' },
     dihedral: { type: 'boolean' },
     squash512: { type: 'boolean' },
+    'every-frame': { type: 'boolean' },
+    keyframes: { type: 'boolean' },
+    prune: { type: 'string' },
     concurrency: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -28,18 +42,37 @@ export async function hashCommand(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const concurrency = positiveInt(values.concurrency, '--concurrency', cpus().length);
-  const opts = { exact: values.exact === true, dihedral: values.dihedral === true, squash512: values.squash512 === true };
+  const exact = values.exact === true;
+  const opts = pipelineOptions({
+    hashing: { exact, squash512: values.squash512 === true },
+    video: videoOptions(loadConfig().video, {
+      exact,
+      ...videoMode(values),
+      ...(values.prune === undefined ? {} : { pruneBits: positiveInt(values.prune, '--prune', 0) }),
+    }),
+  });
+  const dihedral = values.dihedral === true;
   let failed = 0;
   const lines = mapOrdered(positionals, concurrency, async (path) => {
-    try {
-      const r = await hashImage(path, opts);
-      const { width: _w, height: _h, ...hashes } = r.hashes;
-      return { path, size: r.size, ...r.digests, ...hashes };
-    } catch (err) {
-      failed++;
-      return { path, error: toAppError(err).toJSON() };
-    }
+    const a = await analyseItem({ kind: 'file', path }, opts);
+    if (a.error) failed++;
+    return hashLine(path, a, dihedral);
   });
   for await (const line of lines) process.stdout.write(JSON.stringify(line) + '\n');
   return failed > 0 ? 1 : 0;
+}
+
+/** One file's line: what was taken of it, in a stable key order. */
+export function hashLine(path: string, a: Analysis, dihedral: boolean): Record<string, unknown> {
+  const line: Record<string, unknown> = { path };
+  if (a.size !== undefined) line.size = a.size;
+  Object.assign(line, a.digests);
+  if (a.mediaType !== undefined) line.mediaType = a.mediaType;
+  if (a.hashes) {
+    const { width: _w, height: _h, pdqDihedral, ...hashes } = a.hashes;
+    Object.assign(line, hashes, dihedral && pdqDihedral ? { pdqDihedral } : {});
+  }
+  if (a.video) line.video = a.video;
+  if (a.error) line.error = a.error;
+  return line;
 }

@@ -4,10 +4,13 @@ import { cpus } from 'node:os';
 import { ALGORITHMS } from '../core/algorithms.js';
 import { AppError, invalidArgument } from '../core/errors.js';
 import { isHashAlgo, type HashAlgo } from '../core/hash.js';
+import type { VideoMode } from '../hashing/video/index.js';
 import { loadListFile } from '../lists/read.js';
 import { createHammingIndex } from '../matching/index.js';
-import { ListMatcher, type ListKind, type ListSpec } from '../matching/list-matcher.js';
-import { pipelineOptions } from '../pipeline/item.js';
+import { loadConfig } from '../config/index.js';
+import { ItemMatcher } from '../matching/item-matcher.js';
+import type { ListKind, ListSpec } from '../matching/list-matcher.js';
+import { pipelineOptions, videoMatchOptions, videoOptions } from '../pipeline/item.js';
 import { emptySummary, REPORT_FORMATS, ReportWriter, type ReportFormat, type ScanSummary } from '../pipeline/report.js';
 import { scanSources } from '../pipeline/scan.js';
 import { expandSources, readUrlFile, type ItemSource } from '../pipeline/sources.js';
@@ -29,6 +32,8 @@ failed), matches and error, then a summary. Nothing but metadata is written.
   --threshold A=N      distance threshold for algorithm A (e.g. pdq=31, blockhash=20); repeatable
   --dihedral           match rotated/mirrored copies against every list
   --exact              full-resolution decoding (bit-compatible with the PDQ reference; slower)
+  --every-frame        videos: hash every frame (as vPDQ's sample hashes); default one per second
+  --keyframes          videos: hash keyframes only (fast triage)
   --concurrency N      items hashed at once (default: number of cores)
   --allow-private NET  let URL sources reach a non-public address or host (CIDR/host); repeatable
 
@@ -43,7 +48,8 @@ function parseThresholds(raw: string[] | undefined): Partial<Record<HashAlgo, nu
       throw invalidArgument('ALGORITHM=DISTANCE with a perceptual algorithm (pdq, blockhash)', '--threshold', t);
     }
     const n = Number(m[2]);
-    if (n > ALGORITHMS[algo].bits) throw invalidArgument(`a distance of at most ${ALGORITHMS[algo].bits}`, '--threshold', t);
+    if (n > ALGORITHMS[algo].bits)
+      throw invalidArgument(`a distance of at most ${ALGORITHMS[algo].bits}`, '--threshold', t);
     out[algo] = n;
   }
   return out;
@@ -79,7 +85,11 @@ function openOutput(path: string | undefined): { write: (s: string) => void; clo
     write: (s) => void out.write(s),
     close: () =>
       new Promise((resolve, reject) =>
-        out.end(() => (failure ? reject(new AppError('unreadable', `Cannot write the report to ${path}: ${failure.message}`)) : resolve())),
+        out.end(() =>
+          failure
+            ? reject(new AppError('unreadable', `Cannot write the report to ${path}: ${failure.message}`))
+            : resolve(),
+        ),
       ),
   };
 }
@@ -95,6 +105,8 @@ export async function scanCommand(argv: string[]): Promise<number> {
     threshold: { type: 'string', multiple: true },
     dihedral: { type: 'boolean' },
     exact: { type: 'boolean' },
+    'every-frame': { type: 'boolean' },
+    keyframes: { type: 'boolean' },
     concurrency: { type: 'string' },
     'allow-private': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
@@ -110,15 +122,23 @@ export async function scanCommand(argv: string[]): Promise<number> {
     ...(values['dihedral-list'] ?? []).map((path) => ({ path, kind: 'block' as const, dihedral: true })),
     ...(values['allow-list'] ?? []).map((path) => ({ path, kind: 'allow' as const, dihedral: false })),
   ];
-  if (!listFiles.some((f) => f.kind === 'block')) throw invalidArgument('at least one --list FILE', 'the lists to match', 'none');
-  if (positionals.length === 0 && values.urls === undefined) throw invalidArgument('at least one SOURCE or --urls FILE', 'the sources', 'none');
+  if (!listFiles.some((f) => f.kind === 'block'))
+    throw invalidArgument('at least one --list FILE', 'the lists to match', 'none');
+  if (positionals.length === 0 && values.urls === undefined)
+    throw invalidArgument('at least one SOURCE or --urls FILE', 'the sources', 'none');
   const concurrency = positiveInt(values.concurrency, '--concurrency', cpus().length);
   const thresholds = parseThresholds(values.threshold);
 
-  const matcher = new ListMatcher(await loadLists(listFiles, thresholds), createHammingIndex);
+  const config = loadConfig();
+  const matcher = ItemMatcher.build(
+    await loadLists(listFiles, thresholds),
+    createHammingIndex,
+    videoMatchOptions(config.video),
+  );
   await matcher.ready();
   const opts = pipelineOptions({
     hashing: { exact: values.exact === true },
+    video: videoOptions(config.video, { exact: values.exact === true, ...videoMode(values) }),
     dihedral: values.dihedral === true,
     fetch: values['allow-private'] ? { allowPrivate: values['allow-private'] } : {},
   });
@@ -145,6 +165,14 @@ export async function scanCommand(argv: string[]): Promise<number> {
   await output.close();
   process.stderr.write(summaryLine(summary) + '\n');
   return summary.matched > 0 ? 1 : 0;
+}
+
+/** --every-frame / --keyframes; neither: the configured mode (one frame per second by default). */
+export function videoMode(values: { 'every-frame'?: boolean; keyframes?: boolean }): { mode?: VideoMode } {
+  if (values['every-frame'] && values.keyframes)
+    throw invalidArgument('at most one of --every-frame and --keyframes', 'the video mode', 'both');
+  if (values['every-frame']) return { mode: 'every' };
+  return values.keyframes ? { mode: 'keyframes' } : {};
 }
 
 function summaryLine(s: ScanSummary): string {

@@ -39,7 +39,11 @@ export interface MatchRecord {
   /** PDQ quality of the item's hash; matches below the minimum are kept but flagged. */
   quality?: number;
   lowConfidence?: boolean;
-  /** Which of the item's hashes matched: 'pdq', 'pdqTrimmed', a dihedral name such as 'rot90'. */
+  /**
+   * Which of the item's hashes matched: 'pdq', 'pdqTrimmed', a trim variant ('trimTB', 'trimLR',
+   * 'trimCentredTB', 'trimCentredLR'), a dihedral name such as 'rot90', 'blockhash', 'digest',
+   * or for a video 'vpdq' / 'vpdqTrimmed' (its frames inside the bars).
+   */
   via?: string;
   /**
    * vpdq only: the share of the item's frames that matched the entry (query %) and of the

@@ -11,6 +11,7 @@ export { ExactSet } from './exact-set.js';
 export type { HashIndex, HammingIndex, HammingIndexStats, IndexMatch } from './hamming-index.js';
 export {
   ListMatcher,
+  sortMatches,
   type ListKind,
   type ListSpec,
   type ItemHashes,
@@ -28,4 +29,5 @@ export {
   type VpdqPercentages,
   type VpdqRule,
 } from './vpdq.js';
+export { ItemMatcher, type ItemQuery } from './item-matcher.js';
 export { VideoMatcher, timeRanges, type QueryFrame, type VideoMatchOptions, type VideoQuery } from './vpdq-matcher.js';

@@ -146,7 +146,13 @@ export class ListMatcher {
       p.count = 0;
     };
     for (const e of entries) {
-      const ref: EntryRef = { n: this.entryCount++, list: listIdx, id: e.id ?? `${listName}:${e.line}`, category: e.category, storeId: e.storeId };
+      const ref: EntryRef = {
+        n: this.entryCount++,
+        list: listIdx,
+        id: e.id ?? `${listName}:${e.line}`,
+        category: e.category,
+        storeId: e.storeId,
+      };
       if (isDigest(e.algorithm)) {
         let set = this.exact.get(e.algorithm);
         if (!set) this.exact.set(e.algorithm, (set = new Map<string, EntryRef[]>()));
@@ -158,7 +164,8 @@ export class ListMatcher {
         if (!h) this.hamming.set(e.algorithm, (h = { index: this.createIndex(), refs: [], radius: 0 }));
         h.radius = Math.max(h.radius, this.threshold(listIdx, e.algorithm));
         let p = pending.get(e.algorithm);
-        if (!p) pending.set(e.algorithm, (p = { ids: new Uint32Array(BULK), hashes: Buffer.alloc(BULK * 32), count: 0 }));
+        if (!p)
+          pending.set(e.algorithm, (p = { ids: new Uint32Array(BULK), hashes: Buffer.alloc(BULK * 32), count: 0 }));
         p.ids[p.count] = h.refs.push(ref) - 1;
         if (p.hashes.write(e.hash, p.count * 32, 32, 'hex') !== 32 || e.hash.length !== 64)
           throw invalidArgument('64 hex digits', `the ${e.algorithm} hash of entry ${ref.id}`, e.hash);
@@ -206,14 +213,17 @@ export class ListMatcher {
   private *probes(item: ItemHashes): Generator<[PerceptualAlgo, Probe[]]> {
     const pdq: Probe[] = [];
     if (item.pdq) pdq.push({ hash: item.pdq, quality: item.pdqQuality, via: 'pdq', dihedralOnly: false });
-    if (item.pdqTrimmed) pdq.push({ hash: item.pdqTrimmed, quality: item.pdqTrimmedQuality, via: 'pdqTrimmed', dihedralOnly: false });
-    for (const v of item.pdqTrimmedVariants ?? []) pdq.push({ hash: v.hash, quality: v.quality, via: v.name, dihedralOnly: false });
+    if (item.pdqTrimmed)
+      pdq.push({ hash: item.pdqTrimmed, quality: item.pdqTrimmedQuality, via: 'pdqTrimmed', dihedralOnly: false });
+    for (const v of item.pdqTrimmedVariants ?? [])
+      pdq.push({ hash: v.hash, quality: v.quality, via: v.name, dihedralOnly: false });
     // Index 0 of the dihedral set is the original orientation, already probed above.
     item.pdqDihedral?.forEach((hash, i) => {
       if (i > 0) pdq.push({ hash, quality: item.pdqQuality, via: DIHEDRAL_NAMES[i]!, dihedralOnly: true });
     });
     yield ['pdq', pdq];
-    if (item.blockhash) yield ['blockhash', [{ hash: item.blockhash, quality: undefined, via: 'blockhash', dihedralOnly: false }]];
+    if (item.blockhash)
+      yield ['blockhash', [{ hash: item.blockhash, quality: undefined, via: 'blockhash', dihedralOnly: false }]];
   }
 
   private record(ref: EntryRef, algorithm: HashAlgo, distance: number, via: string, quality?: number): MatchRecord {
@@ -252,7 +262,10 @@ export class ListMatcher {
     const first = byDigest ?? allows[0]!;
     const cleared = new Set(allows.map((m) => m.algorithm));
     const matches = byDigest ? [] : blocks.filter((m) => isDigest(m.algorithm) || !cleared.has(m.algorithm));
-    return { matches: sortMatches(matches), allowListed: { list: first.list, entryId: first.entryId, algorithm: first.algorithm } };
+    return {
+      matches: sortMatches(matches),
+      allowListed: { list: first.list, entryId: first.entryId, algorithm: first.algorithm },
+    };
   }
 }
 
@@ -261,7 +274,13 @@ function isDigest(algo: HashAlgo): algo is DigestAlgo {
 }
 
 /** Digests first, then by distance: the strongest evidence leads the report. */
-function sortMatches(ms: MatchRecord[]): MatchRecord[] {
+export function sortMatches(ms: MatchRecord[]): MatchRecord[] {
   const rank = (m: MatchRecord) => (isDigest(m.algorithm) ? 0 : 1);
-  return ms.sort((a, b) => rank(a) - rank(b) || a.distance - b.distance || a.list.localeCompare(b.list) || a.entryId.localeCompare(b.entryId));
+  return ms.sort(
+    (a, b) =>
+      rank(a) - rank(b) ||
+      a.distance - b.distance ||
+      a.list.localeCompare(b.list) ||
+      a.entryId.localeCompare(b.entryId),
+  );
 }

@@ -12,7 +12,9 @@ import { AppError } from '../core/errors.js';
 import type { HashAlgo } from '../core/hash.js';
 import type { ListEntry } from '../core/match.js';
 import { listLists, LISTS_CHANNEL, streamEntries, type Db, type HashList, type ListChange } from '../store/index.js';
-import { ListMatcher, type RadiusIndex } from './list-matcher.js';
+import { ItemMatcher } from './item-matcher.js';
+import type { RadiusIndex } from './list-matcher.js';
+import type { VideoMatchOptions } from './vpdq-matcher.js';
 
 export interface LiveMatcherLogger {
   info(obj: object, msg: string): void;
@@ -22,6 +24,8 @@ export interface LiveMatcherLogger {
 export interface LiveMatcherOptions {
   db: Db;
   createIndex: () => RadiusIndex;
+  /** The video verdict rule (HMA's query % ≥ 80 unless set). */
+  video?: VideoMatchOptions;
   logger: LiveMatcherLogger;
   /** Notifications within this window are handled as one change (default 250 ms). */
   debounceMs?: number;
@@ -71,7 +75,7 @@ function signature(lists: HashList[]): string {
 }
 
 export class LiveMatcher {
-  private current: ListMatcher | undefined;
+  private current: ItemMatcher | undefined;
   private loaded: { signature: string; lists: LoadedList[]; seconds: number } | undefined;
   private refreshing: Promise<void> | undefined;
   private again = false;
@@ -112,7 +116,7 @@ export class LiveMatcher {
   }
 
   /** The matcher to use for one item: keep the reference for the whole item. */
-  matcher(): ListMatcher {
+  matcher(): ItemMatcher {
     if (!this.current) throw new AppError('not_ready', 'The hash lists are still loading');
     return this.current;
   }
@@ -194,7 +198,7 @@ export class LiveMatcher {
     if (this.closed || (this.current && this.loaded?.signature === sig)) return;
     const started = performance.now();
     const pageSize = this.opts.pageSize ?? 50_000;
-    const next = await ListMatcher.fromPages(
+    const next = await ItemMatcher.fromPages(
       lists.map((l) => ({
         name: l.name,
         id: l.id,
@@ -208,6 +212,7 @@ export class LiveMatcher {
         })(),
       })),
       this.opts.createIndex,
+      this.opts.video,
     );
     await next.ready();
     if (this.closed) return;

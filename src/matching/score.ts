@@ -1,6 +1,7 @@
 /**
  * The score shown to people: one number from 0 to 100 for "how strongly does this match
- * say the item is the listed picture". Defined here and nowhere else (README "The score").
+ * say the item is the listed picture". Defined here and nowhere else; docs/score.md explains
+ * it to analysts in English and Thai, and a test keeps the two in step.
  *
  *   100      the file's bytes are identical (md5, sha1 or sha256 equal)
  *   50–99    a perceptual hash within the list's threshold: 99 at distance 0, falling

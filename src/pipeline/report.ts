@@ -34,6 +34,9 @@ export const CSV_COLUMNS = [
   'quality',
   'low_confidence',
   'via',
+  'query_pct',
+  'compared_pct',
+  'matched_ranges',
   'error_code',
   'error_message',
 ] as const;
@@ -54,7 +57,7 @@ export function csvRows(item: ItemReport | PendingReport): string[] {
   const tail = [item.error?.code, item.error?.message];
   const rows =
     item.matches.length === 0
-      ? [[...base, '', '', '', '', '', '', '', '', '', '', ...tail]]
+      ? [[...base, '', '', '', '', '', '', '', '', '', '', '', '', '', ...tail]]
       : item.matches.map((m) => [
           ...base,
           m.list,
@@ -67,9 +70,17 @@ export function csvRows(item: ItemReport | PendingReport): string[] {
           m.quality,
           m.lowConfidence ? 'true' : 'false',
           m.via,
+          m.queryPct,
+          m.comparedPct,
+          m.ranges ? rangesText(m.ranges) : undefined,
           ...tail,
         ]);
   return rows.map((r) => r.map(csvCell).join(','));
+}
+
+/** A video match's time ranges of the item, in seconds: `0-18 25-31.5`. */
+export function rangesText(ranges: ReadonlyArray<readonly [number, number]>): string {
+  return ranges.map(([a, b]) => `${a}-${b}`).join(' ');
 }
 
 /** One line per item for people reading a terminal: verdict, source, the best match or the error. */
@@ -81,7 +92,13 @@ export function textLine(item: ItemReport): string {
     const more = item.matches.length > 1 ? ` (+${item.matches.length - 1} more)` : '';
     const cat = best.category ? `, category ${best.category}` : '';
     const low = best.lowConfidence ? ' LOW-QUALITY' : '';
-    details.push(`${best.list}/${best.entryId} by ${best.algorithm}${best.via && best.via !== best.algorithm && best.via !== 'digest' ? ` (${best.via})` : ''} at distance ${best.distance}/${best.threshold}, score ${best.score}${cat}${low}${more}`);
+    const frames =
+      best.queryPct === undefined
+        ? ''
+        : `, ${best.queryPct}% of this video's frames${best.comparedPct === undefined ? '' : ` and ${best.comparedPct}% of the listed one's`}${best.ranges?.length ? ` (at ${rangesText(best.ranges)} s)` : ''}`;
+    details.push(
+      `${best.list}/${best.entryId} by ${best.algorithm}${best.via && best.via !== best.algorithm && best.via !== 'digest' ? ` (${best.via})` : ''} at distance ${best.distance}/${best.threshold}, score ${best.score}${frames}${cat}${low}${more}`,
+    );
   }
   if (item.error) details.push(`${item.error.code}: ${item.error.message}`);
   if (item.allowListed) details.push(`allow-listed by ${item.allowListed.list}/${item.allowListed.entryId}`);

@@ -1,12 +1,12 @@
 import type { ItemReport } from '../core/match.js';
-import type { ListMatcher } from '../matching/list-matcher.js';
+import type { ItemMatcher } from '../matching/item-matcher.js';
 import { processItem, type PipelineOptions } from './item.js';
 import { mapOrdered, type ItemSource } from './sources.js';
 
 /** Hashes and matches every source, `concurrency` at a time, yielding reports in input order. */
 export function scanSources(
   sources: Iterable<ItemSource> | AsyncIterable<ItemSource>,
-  matcher: ListMatcher,
+  matcher: ItemMatcher,
   opts: PipelineOptions,
   concurrency: number,
 ): AsyncGenerator<ItemReport> {

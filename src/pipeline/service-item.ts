@@ -8,7 +8,8 @@ import { AppError } from '../core/errors.js';
 import { DIHEDRAL_NAMES } from '../core/hash.js';
 import type { ItemReport } from '../core/match.js';
 import type { Staging } from '../intake/staging.js';
-import type { ListMatcher } from '../matching/list-matcher.js';
+import type { VideoFrameHash } from '../hashing/video/index.js';
+import type { ItemMatcher } from '../matching/item-matcher.js';
 import type { DecodeLimits } from '../media/decode.js';
 import type { Handler } from '../queue/types.js';
 import {
@@ -20,14 +21,23 @@ import {
   type MatchInput,
   type TerminalResult,
 } from '../store/index.js';
-import { analyseItem, judge, pipelineOptions, type Analysis, type AnalysisSource } from './item.js';
+import {
+  analyseItem,
+  judge,
+  pipelineOptions,
+  type Analysis,
+  type AnalysisSource,
+  type PipelineOptions,
+} from './item.js';
 
 export interface ItemJobDeps {
   db: Db;
   staging: Pick<Staging, 'get' | 'remove'>;
   /** The matcher to use now (the live one swaps underneath between items, never during one). */
-  matcher: () => ListMatcher;
+  matcher: () => ItemMatcher;
   limits: DecodeLimits;
+  /** Video hashing: mode, limits, ffmpeg, and the private directory a non-streamable MP4 is spooled to. */
+  video: PipelineOptions['video'];
   fetch: { timeoutMs: number; allowPrivate: readonly string[] };
   /** Runs started per item, crashed ones included, before it is failed instead (policy maxStarts). */
   maxStarts: number;
@@ -60,17 +70,32 @@ function sourceOf(item: ClaimedItem, staging: ItemJobDeps['staging']): AnalysisS
   }
 }
 
-function hashRecords(a: Analysis): ItemHashRecord[] {
+/**
+ * Every hash the item was matched with, under the `via` name a match reports, so a match can be
+ * traced to the hash that made it: 'pdq', 'pdqTrimmed', a trim variant, a dihedral name,
+ * 'blockhash'; a video's frames as `f<index>` (and `t<index>` for the frames inside its bars).
+ */
+export function hashRecords(a: Analysis): ItemHashRecord[] {
+  const out: ItemHashRecord[] = [];
   const h = a.hashes;
-  if (!h) return [];
-  const out: ItemHashRecord[] = [{ algorithm: 'pdq', variant: 'pdq', hash: h.pdq, quality: h.pdqQuality }];
-  if (h.pdqTrimmed)
-    out.push({ algorithm: 'pdq', variant: 'pdqTrimmed', hash: h.pdqTrimmed, quality: h.pdqTrimmedQuality ?? null });
-  // Index 0 is the original orientation, already stored as 'pdq'.
-  h.pdqDihedral?.forEach((hash, i) => {
-    if (i > 0) out.push({ algorithm: 'pdq', variant: DIHEDRAL_NAMES[i]!, hash, quality: h.pdqQuality });
-  });
-  out.push({ algorithm: 'blockhash', variant: 'blockhash', hash: h.blockhash });
+  if (h) {
+    out.push({ algorithm: 'pdq', variant: 'pdq', hash: h.pdq, quality: h.pdqQuality });
+    if (h.pdqTrimmed)
+      out.push({ algorithm: 'pdq', variant: 'pdqTrimmed', hash: h.pdqTrimmed, quality: h.pdqTrimmedQuality ?? null });
+    for (const v of h.pdqTrimmedVariants ?? [])
+      out.push({ algorithm: 'pdq', variant: v.name, hash: v.hash, quality: v.quality });
+    // Index 0 is the original orientation, already stored as 'pdq'.
+    h.pdqDihedral?.forEach((hash, i) => {
+      if (i > 0) out.push({ algorithm: 'pdq', variant: DIHEDRAL_NAMES[i]!, hash, quality: h.pdqQuality });
+    });
+    out.push({ algorithm: 'blockhash', variant: 'blockhash', hash: h.blockhash });
+  }
+  const frames = (prefix: string, list: readonly VideoFrameHash[] | undefined) => {
+    for (const f of list ?? [])
+      out.push({ algorithm: 'vpdq', variant: `${prefix}${f.frame}`, hash: f.pdq, quality: f.quality, frameTs: f.ts });
+  };
+  frames('f', a.video?.frames);
+  frames('t', a.video?.framesTrimmed);
   return out;
 }
 
@@ -93,6 +118,10 @@ function matchInputs(report: ItemReport): MatchInput[] {
       via: m.via ?? null,
       lowConfidence: m.lowConfidence ?? false,
       score: m.score,
+      // The record reports and the review page read for a video match (src/reports/build.ts videoOf).
+      ...(m.algorithm === 'vpdq'
+        ? { frames: { queryPct: m.queryPct ?? null, comparedPct: m.comparedPct ?? null, ranges: m.ranges ?? [] } }
+        : {}),
     };
   });
 }
@@ -105,8 +134,8 @@ export function terminalResult(a: Analysis, report: ItemReport): TerminalResult 
     sha256: a.digests?.sha256 ?? null,
     size: a.size ?? null,
     mediaType: a.mediaType ?? null,
-    width: a.hashes?.width ?? null,
-    height: a.hashes?.height ?? null,
+    width: a.hashes?.width ?? a.video?.width ?? null,
+    height: a.hashes?.height ?? a.video?.height ?? null,
     // The store keeps an error only on failed items; a digest match of an undecodable file is `matched`.
     error:
       report.verdict === 'failed' ? (report.error ?? { code: 'internal', message: 'No result and no error' }) : null,
@@ -131,6 +160,8 @@ export function itemHandler(deps: ItemJobDeps): Handler<'item'> {
         sourceOf(item, deps.staging),
         pipelineOptions({
           limits: deps.limits,
+          video: deps.video,
+          signal: ctx.signal,
           fetch: { timeoutMs: deps.fetch.timeoutMs, allowPrivate: [...deps.fetch.allowPrivate], signal: ctx.signal },
         }),
       );

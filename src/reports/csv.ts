@@ -24,9 +24,6 @@ export const REPORT_CSV_COLUMNS = [
   'list_source',
   'list_version',
   'match_id',
-  'query_pct',
-  'compared_pct',
-  'matched_ranges',
   'review',
   'reviewed_by',
   'reviewed_at',
@@ -58,6 +55,13 @@ function pending(item: ReportItem): PendingReport {
       quality: m.quality ?? undefined,
       lowConfidence: m.lowConfidence,
       via: m.via ?? undefined,
+      ...(m.video
+        ? {
+            ...(m.video.queryPct === null ? {} : { queryPct: m.video.queryPct }),
+            ...(m.video.comparedPct === null ? {} : { comparedPct: m.video.comparedPct }),
+            ranges: m.video.ranges,
+          }
+        : {}),
     })),
   };
 }
@@ -68,9 +72,6 @@ function matchCells(m: ReportMatch, listSource: string | undefined): string {
     listSource,
     m.list.version,
     m.id,
-    m.video?.queryPct,
-    m.video?.comparedPct,
-    m.video?.ranges.map(([a, b]) => `${a}-${b}`).join(' '),
     latest?.verdict,
     latest?.reviewer,
     latest?.at,

@@ -13,6 +13,7 @@ import { AppError } from '../core/errors.js';
 import { openStaging, type Staging } from '../intake/staging.js';
 import { chooseKernel, createHammingIndex } from '../matching/index.js';
 import { LiveMatcher } from '../matching/live-matcher.js';
+import { videoMatchOptions } from '../pipeline/item.js';
 import { openQueue, type JobQueue } from '../queue/index.js';
 import { bootstrapAdminKey, openStore, type Db } from '../store/index.js';
 import { createMetrics } from './metrics.js';
@@ -122,6 +123,7 @@ export async function startService(opts: ServiceOptions): Promise<Service> {
         db,
         createIndex: () =>
           createHammingIndex({ ...(config.indexImpl ? { impl: config.indexImpl } : {}), logger: indexLogger }),
+        video: videoMatchOptions(config.video),
         logger,
       });
       matcher = live;

@@ -1,13 +1,41 @@
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../config/logger.js';
 import type { Staging } from '../intake/staging.js';
 import type { LiveMatcher } from '../matching/live-matcher.js';
 import { DEFAULT_DECODE_LIMITS } from '../media/decode.js';
+import { videoOptions } from '../pipeline/item.js';
 import { itemHandler } from '../pipeline/service-item.js';
 import { jobPolicies, type JobWorker, type QueueBackend } from '../queue/index.js';
 import type { Db } from '../store/index.js';
 import type { ServiceMetrics } from './metrics.js';
 import { every, reconcile } from './reconcile.js';
+
+/**
+ * Where a worker spools the decrypted bytes of an MP4 that ffmpeg must seek in (index at the
+ * end): a private directory (0700) beside the staging directory, one 0600 file per video in its
+ * own subdirectory, removed as soon as the video is hashed. Workers may share it (one volume),
+ * so a sweep removes only what is older than any video job may run: what a crash left.
+ */
+export async function videoSpool(
+  stagingDir: string,
+  maxAgeMs: number,
+  now = Date.now(),
+): Promise<{ dir: string; removed: number }> {
+  const dir = join(stagingDir, '..', 'video-spool');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  let removed = 0;
+  for (const name of await readdir(dir)) {
+    const path = join(dir, name);
+    const st = await stat(path).catch(() => null);
+    if (st && now - st.mtimeMs > maxAgeMs) {
+      await rm(path, { recursive: true, force: true });
+      removed++;
+    }
+  }
+  return { dir, removed };
+}
 
 export interface WorkerDeps {
   config: Config;
@@ -33,6 +61,9 @@ export function runWorkers(d: WorkerDeps): { close(): Promise<void> } {
 
   const start = async () => {
     await matcher.whenReady();
+    // No video job runs longer than its timeout: a spooled file older than twice that is a crash's.
+    const spoolMaxAgeMs = 2 * config.video.limits.timeoutSeconds * 1000 + 60_000;
+    const spool = (await videoSpool(config.staging.dir, spoolMaxAgeMs)).dir;
     if (closed) return;
     worker = backend.startWorker(
       {
@@ -45,6 +76,7 @@ export function runWorkers(d: WorkerDeps): { close(): Promise<void> } {
             maxBytes: config.limits.maxUploadBytes,
             maxPixels: config.limits.maxPixels,
           },
+          video: videoOptions(config.video, { tempDir: spool }),
           fetch: config.fetch,
           maxStarts: policy.maxStarts,
         }),
@@ -59,6 +91,8 @@ export function runWorkers(d: WorkerDeps): { close(): Promise<void> } {
       every(3_600_000, 'sweeping the staging directory', logger, async () => {
         const n = await staging.sweep();
         if (n > 0) logger.info(`staging sweep: removed ${n} orphaned uploads`);
+        const spooled = (await videoSpool(config.staging.dir, spoolMaxAgeMs)).removed;
+        if (spooled > 0) logger.info(`video spool sweep: removed ${spooled} files a crash left`);
       }),
     );
     // At start no item in flight can have a job in this process's queue: offer them all.

@@ -6,7 +6,7 @@
  * commit together or not at all.
  */
 import { AppError, invalidArgument } from '../core/errors.js';
-import { DIGEST_ALGOS, type DigestAlgo, type HashAlgo } from '../core/hash.js';
+import { DIGEST_ALGOS, PDQ_TRIM_VARIANTS, type DigestAlgo, type HashAlgo } from '../core/hash.js';
 import { appendAudit } from './audit.js';
 import type { Db, Tx } from './db.js';
 import { announceChange } from './lists.js';
@@ -35,9 +35,10 @@ const isDigest = (a: HashAlgo): a is DigestAlgo => (DIGEST_ALGOS as readonly str
 
 /**
  * The item's hash(es) that made the match, as lowercase hex: the digest for a digest match;
- * the stored PDQ hash for a PDQ match — the trimmed one if that matched, else the item's own
- * orientation, since every list is probed with it while dihedral probes are opt-in per list;
- * the blockhash; for a video every frame hash, which the video matcher groups by entry id.
+ * the stored PDQ hash for a PDQ match — the trimmed one (or trim variant) if that matched, else
+ * the item's own orientation, since every list is probed with it while dihedral probes are
+ * opt-in per list; the blockhash; for a video every frame hash (those inside its bars if that is
+ * what matched), which the video matcher groups by entry id.
  */
 async function matchedHashes(tx: Tx, matchId: number): Promise<{ algorithm: HashAlgo; hashes: string[] }> {
   const [m] = await tx.query<{
@@ -60,10 +61,20 @@ async function matchedHashes(tx: Tx, matchId: number): Promise<{ algorithm: Hash
     const digest = m[algorithm];
     hashes = digest === null ? [] : [digest];
   } else {
-    const variant = algorithm === 'pdq' ? (m.via === 'pdqTrimmed' ? 'pdqTrimmed' : 'pdq') : algorithm;
+    // item_hashes.variant: see hashRecords in src/pipeline/service-item.ts.
+    const variant =
+      algorithm === 'pdq'
+        ? m.via === 'pdqTrimmed' || (PDQ_TRIM_VARIANTS as readonly string[]).includes(m.via ?? '')
+          ? m.via!
+          : 'pdq'
+        : algorithm === 'vpdq'
+          ? m.via === 'vpdqTrimmed'
+            ? 't%'
+            : 'f%'
+          : algorithm;
     const rows = await tx.query<{ hash: string }>(
       `SELECT encode(hash, 'hex') AS hash FROM item_hashes
-       WHERE item_id = $1 AND algorithm = $2 AND ($2 = 'vpdq' OR variant = $3)
+       WHERE item_id = $1 AND algorithm = $2 AND variant LIKE $3
        ORDER BY frame_ts NULLS FIRST, variant`,
       [m.item_id, algorithm, variant],
     );

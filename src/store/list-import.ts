@@ -20,6 +20,8 @@ export interface ImportResult {
   rejected: number;
   /** Entries an analyst had disabled in the previous version that stay disabled in this one. */
   keptDisabled: number;
+  /** Entries analysts added from reviews (allow lists) carried over from the previous version. */
+  keptReviewed: number;
 }
 
 const ENTRY_COLUMNS = ['list_id', 'version', 'algorithm', 'hash', 'category', 'external_id'] as const;
@@ -59,15 +61,24 @@ export function importListVersion(db: Db, input: ImportInput): Promise<ImportRes
     }
     const keptDisabled =
       list.current_version === null ? 0 : await carryDisabled(tx, input.listId, list.current_version, version);
+    const keptReviewed =
+      list.current_version === null ? 0 : await carryReviewed(tx, input.listId, list.current_version, version);
     await tx.query('UPDATE list_versions SET entries = $3, rejected = $4 WHERE list_id = $1 AND version = $2', [
       input.listId,
       version,
-      entries,
+      entries + keptReviewed,
       counts.rejected,
     ]);
     await tx.query('UPDATE hash_lists SET current_version = $2 WHERE id = $1', [input.listId, version]);
     await announceChange(tx, input.listId);
-    const result: ImportResult = { listId: input.listId, version, entries, rejected: counts.rejected, keptDisabled };
+    const result: ImportResult = {
+      listId: input.listId,
+      version,
+      entries: entries + keptReviewed,
+      rejected: counts.rejected,
+      keptDisabled,
+      keptReviewed,
+    };
     await appendAudit(tx, {
       actor: input.importedBy,
       action: 'list.import',
@@ -103,6 +114,34 @@ async function carryDisabled(tx: Tx, listId: number, from: number, to: number): 
      WHERE n.list_id = $1 AND n.version = $2 AND n.algorithm = d.algorithm AND n.hash = decode(d.hash, 'hex')
      RETURNING n.id`,
     [listId, to, disabled.map((d) => d.algorithm), disabled.map((d) => d.hash)],
+  );
+  return rows.length;
+}
+
+/**
+ * An analyst's "this is benign" (an allow-list entry added from a review) should survive the
+ * list's file being re-imported too: such entries are copied, with their provenance, unless the
+ * new file already lists the same hash. Runs after carryDisabled, so a copied entry keeps the
+ * enabled state it had.
+ */
+async function carryReviewed(tx: Tx, listId: number, from: number, to: number): Promise<number> {
+  // The partial index answers this at once; the anti-join below reads the new version whole.
+  const [any] = await tx.query(
+    'SELECT 1 FROM hash_entries WHERE list_id = $1 AND version = $2 AND added_by IS NOT NULL LIMIT 1',
+    [listId, from],
+  );
+  if (!any) return 0;
+  const rows = await tx.query(
+    `INSERT INTO hash_entries (list_id, version, algorithm, hash, category, external_id, enabled, added_by, added_note, added_at)
+     SELECT o.list_id, $3, o.algorithm, o.hash, o.category, o.external_id, o.enabled, o.added_by, o.added_note, o.added_at
+     FROM hash_entries o
+     WHERE o.list_id = $1 AND o.version = $2 AND o.added_by IS NOT NULL
+       AND NOT EXISTS (
+         SELECT 1 FROM hash_entries n
+         WHERE n.list_id = $1 AND n.version = $3 AND n.algorithm = o.algorithm AND n.hash = o.hash AND n.added_by IS NULL)
+     ORDER BY o.id
+     RETURNING 1`,
+    [listId, from, to],
   );
   return rows.length;
 }

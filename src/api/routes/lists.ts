@@ -195,6 +195,10 @@ export function listRoutes(app: FastifyInstance, db: Db): void {
                   type: 'integer',
                   description: 'Entries disabled in the previous version that stay disabled',
                 },
+                keptReviewed: {
+                  type: 'integer',
+                  description: 'Entries analysts added from reviews, carried over from the previous version',
+                },
               },
             },
             ...errorResponses,
@@ -225,6 +229,7 @@ export function listRoutes(app: FastifyInstance, db: Db): void {
           rejected,
           rejectedTotal: result.rejected,
           keptDisabled: result.keptDisabled,
+          keptReviewed: result.keptReviewed,
         };
       },
     );
