@@ -92,12 +92,9 @@ describe('videos on the command line', () => {
       mediaType: 'video/mp4',
       md5: expect.stringMatching(/^[0-9a-f]{32}$/) as string,
     });
-    const video = line!.video as {
-      mode: string;
-      fps: number;
-      frames: Array<{ frame: number; pdq: string; quality: number }>;
-    };
-    expect(video).toMatchObject({ mode: 'every', width: 480, height: 720, fps: 30 });
+    expect(line!.video).toMatchObject({ mode: 'every', width: 480, height: 720, fps: 30 });
+    const video = { frames: line!.vpdq as Array<{ frame: number; ts: number; pdq: string; quality: number }> };
+    expect(Object.keys(video.frames[0]!)).toEqual(['frame', 'ts', 'pdq', 'quality']);
     const reference = sampleHashes('chair-19-sd-bar');
     expect(video.frames).toHaveLength(reference.length);
     const exact = video.frames.filter((f, i) => f.pdq === reference[i]!.pdq && f.frame === reference[i]!.index).length;

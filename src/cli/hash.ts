@@ -10,9 +10,10 @@ const HELP = `Usage: tiphash hash [--exact] [--dihedral] [--squash512] [--every-
 Prints one JSON object per file: path, size, md5, sha1, sha256, mediaType, then
   a picture: pdq, pdqQuality, blockhash, plus pdqTrimmed (and pdqTrimmedVariants) when uniform
              bands were trimmed, and pdqDihedral (8 hashes) with --dihedral;
-  a video or an animated GIF/WebP: video {durationSec, width, height, fps, mode,
-             frames: [{frame, ts, pdq, quality}], framesTrimmed when it has bars} — the frame
-             hashes vPDQ lists hold (an animation also gets its first frame's picture hashes);
+  a video or an animated GIF/WebP: vpdq [{frame, ts, pdq, quality}] — the frame hashes vPDQ
+             lists hold — plus vpdqTrimmed (the frames inside its bars) when it has bars, and
+             video {durationSec, width, height, fps, mode}; an animation also gets its first
+             frame's picture hashes;
 or {"path", "error": {"code", "message"}} for a file that could not be hashed (with its
 digests when they could be taken). Exit status 1 when any file failed.
 
@@ -72,7 +73,13 @@ export function hashLine(path: string, a: Analysis, dihedral: boolean): Record<s
     const { width: _w, height: _h, pdqDihedral, ...hashes } = a.hashes;
     Object.assign(line, hashes, dihedral && pdqDihedral ? { pdqDihedral } : {});
   }
-  if (a.video) line.video = a.video;
+  if (a.video) {
+    // The frame hashes under vPDQ's name, as a vPDQ list holds them; the rest describes the video.
+    const { frames, framesTrimmed, ...about } = a.video;
+    line.video = about;
+    line.vpdq = frames;
+    if (framesTrimmed) line.vpdqTrimmed = framesTrimmed;
+  }
   if (a.error) line.error = a.error;
   return line;
 }
