@@ -10,6 +10,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { mulberry32 } from '../src/core/random.js';
 import { loadNative } from '../native/index.js';
 import { chooseKernel, requestedImpl, type IndexImpl } from '../src/matching/create-index.js';
 import { SegmentedIndex } from '../src/matching/segmented-index.js';
@@ -31,16 +32,6 @@ interface Result {
   recallChecked: number;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 function flipBits(h: Uint8Array, at: number, bits: number, next: () => number): void {
   for (let i = 0; i < bits; i++) {
@@ -51,7 +42,7 @@ function flipBits(h: Uint8Array, at: number, bits: number, next: () => number): 
 
 /** n hashes; clustered ones come in groups of 1-16 within 0-12 bits of a random centre. */
 export function makeHashes(n: number, seed: number, clustered: boolean): Uint8Array {
-  const next = rng(seed);
+  const next = mulberry32(seed);
   const out = new Uint8Array(n * 32);
   const words = new Uint32Array(out.buffer);
   if (!clustered) {
@@ -116,7 +107,7 @@ async function measure(
   const words = new Uint32Array(hashes.buffer, hashes.byteOffset, n * 8);
   const results: Result[] = [];
   for (const radius of radii) {
-    const next = rng(seed * 31 + radius);
+    const next = mulberry32(seed * 31 + radius);
     const qs = new Uint8Array(queries * 32);
     for (let i = 0; i < queries; i++) {
       const at = (next() % n) * 32;

@@ -15,6 +15,7 @@ const ROUTES: Array<{ method: InjectOptions['method']; url: string; roles: Role[
   { method: 'GET', url: '/v1/lists', roles: [] },
   { method: 'PATCH', url: '/v1/lists/999999999', roles: [], payload: { enabled: false } },
   { method: 'POST', url: '/v1/lists/999999999/entries', roles: [], payload: {} },
+  { method: 'PATCH', url: '/v1/lists/999999999/entries/888888888', roles: [], payload: { enabled: false } },
   { method: 'POST', url: '/v1/batches', roles: ['submitter'], payload: {} },
   { method: 'GET', url: '/v1/batches/999999999', roles: ['submitter', 'intake', 'analyst'] },
   { method: 'GET', url: '/v1/batches/999999999/results', roles: ['submitter', 'intake', 'analyst'] },
@@ -79,7 +80,7 @@ describe.each(backends())('API authentication, keys and errors on %s', (backend)
           expect([route.url, role, res.statusCode, errorOf(res).code]).toEqual([route.url, role, 403, 'forbidden']);
         }
       }
-      seen.push(route.url.split('?')[0]!.replace(/999999999/g, '{id}').replace(/[0-9a-f]{64}/, '{sha256}'));
+      seen.push(route.url.split('?')[0]!.replace(/999999999/g, '{id}').replace('888888888', '{entryId}').replace(/[0-9a-f]{64}/, '{sha256}'));
     }
     // The matrix covers every /v1 route the API documents.
     const doc = (await api().app.inject({ url: '/docs/json' })).json<{ paths: object }>();

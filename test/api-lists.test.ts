@@ -205,6 +205,36 @@ describe.each(backends())('API hash lists on %s', (backend) => {
     });
   });
 
+  it('disables a wrong entry of the current version, audited; it stays disabled across a re-import', async () => {
+    const id = await newList();
+    await importBody(id, fixture('bridge.tiphash.csv'), 'text/csv');
+    const [entry] = await api().db.query<{ id: number; hash: string }>(
+      "SELECT id, encode(hash, 'hex') AS hash FROM hash_entries WHERE list_id = $1 AND version = 1 ORDER BY id LIMIT 1",
+      [id],
+    );
+    const patch = (entryId: number, payload: object, listId = id) =>
+      api().app.inject({ method: 'PATCH', url: `/v1/lists/${listId}/entries/${entryId}`, headers: admin(), payload });
+    const res = await patch(entry!.id, { enabled: false, note: 'a partner recalled this hash' });
+    expect([res.statusCode, res.json()]).toEqual([200, { listId: id, version: 1, entryId: entry!.id, enabled: false }]);
+    const [audit] = (await listAudit(api().db, { limit: 10_000 })).filter((r) => r.target === `entry:${entry!.id}`);
+    expect(audit).toMatchObject({
+      action: 'entry.disable',
+      actor: api().keys.admin.name,
+      details: { listId: id, version: 1, note: 'a partner recalled this hash' },
+    });
+    expect((await patch(999_999_999, { enabled: false })).statusCode).toBe(404);
+    expect((await patch(entry!.id, { enabled: false }, 999_999_999)).statusCode).toBe(404);
+    expect(errorOf(await patch(entry!.id, {})).field).toBe('enabled');
+
+    const again = await importBody(id, fixture('bridge.tiphash.csv'), 'text/csv');
+    expect(again.json()).toMatchObject({ version: 2, keptDisabled: 1 });
+    const [kept] = await api().db.query<{ enabled: boolean }>(
+      "SELECT enabled FROM hash_entries WHERE list_id = $1 AND version = 2 AND hash = decode($2, 'hex')",
+      [id, entry!.hash],
+    );
+    expect(kept).toEqual({ enabled: false });
+  });
+
   it('never writes a key or the webhook secret to the log', () => {
     expect(secretsInLogs(api())).toEqual([]);
   });

@@ -1,22 +1,12 @@
 /** Data and a reference brute-force search for the matching tests. */
 import type { IndexMatch } from '../src/matching/hamming-index.js';
+import { rng } from '../src/core/random.js';
 
 export interface Entry {
   id: number;
   hash: Uint8Array;
 }
 
-/** A small deterministic generator (mulberry32), so failures reproduce from the seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function randomHashes(n: number, seed: number): Entry[] {
   const next = rng(seed);

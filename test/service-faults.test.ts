@@ -188,6 +188,33 @@ describe.skipIf(!run).sequential('faults: SIGKILL a worker, restart Redis, resta
       100,
     );
 
+  /** A batch of `n` URL items the file server answers only after `delayMs`, enqueued. */
+  const submitSlow = async (n: number, delayMs: number) => {
+    const batch = await createBatch(db, {
+      submitterName: 'faults',
+      kind: 'investigator',
+      receivedAt: new Date(),
+      items: images.slice(0, n).map((p): NewItem => ({
+        sourceKind: 'url',
+        sourceLabel: 'slow',
+        sourceRef: `${files.url}/${p.split('/').pop()}?delay=${delayMs}`,
+      })),
+    });
+    await producer.queue.enqueue(
+      'item',
+      batch.items.map((i) => ({ itemId: i.id })),
+    );
+    return batch;
+  };
+  const inHand = (batchId: number, n: number, what: string) =>
+    waitFor(what, async () => {
+      const [r] = await db.query<{ n: number }>(
+        `SELECT count(*) AS n FROM items WHERE batch_id = $1 AND status = 'processing'`,
+        [batchId],
+      );
+      return r!.n === n ? true : undefined;
+    });
+
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'tiphash-faults-'));
     admin = openPostgres(PG_URL, { max: 1 });
@@ -366,30 +393,8 @@ describe.skipIf(!run).sequential('faults: SIGKILL a worker, restart Redis, resta
     async () => {
       const [a, b] = [startWorker(), startWorker()];
       await Promise.all([ready(a), ready(b)]);
-      const slow = images
-        .slice(0, 6)
-        .map((p): NewItem => ({
-          sourceKind: 'url',
-          sourceLabel: 'slow',
-          sourceRef: `${files.url}/${p.split('/').pop()}?delay=4000`,
-        }));
-      const batch = await createBatch(db, {
-        submitterName: 'faults',
-        kind: 'investigator',
-        receivedAt: new Date(),
-        items: slow,
-      });
-      await producer.queue.enqueue(
-        'item',
-        batch.items.map((i) => ({ itemId: i.id })),
-      );
-      await waitFor('four items in hand, two per worker', async () => {
-        const [r] = await db.query<{ n: number }>(
-          `SELECT count(*) AS n FROM items WHERE batch_id = $1 AND status = 'processing'`,
-          [batch.batchId],
-        );
-        return r!.n === 4 ? true : undefined;
-      });
+      const batch = await submitSlow(6, 4000);
+      await inHand(batch.batchId, 4, 'four items in hand, two per worker');
       a.child.kill('SIGKILL');
       await a.exited;
       // Redis keeps the dead worker's jobs as active until their lock expires (30 s); then the
@@ -412,28 +417,8 @@ describe.skipIf(!run).sequential('faults: SIGKILL a worker, restart Redis, resta
   it('SIGTERM lets a worker finish the item in hand before it exits', { timeout: 120_000 }, async () => {
     const w = startWorker();
     await ready(w);
-    const slow = images.slice(0, 2).map((p): NewItem => ({
-      sourceKind: 'url',
-      sourceLabel: 'slow',
-      sourceRef: `${files.url}/${p.split('/').pop()}?delay=3000`,
-    }));
-    const batch = await createBatch(db, {
-      submitterName: 'faults',
-      kind: 'investigator',
-      receivedAt: new Date(),
-      items: slow,
-    });
-    await producer.queue.enqueue(
-      'item',
-      batch.items.map((i) => ({ itemId: i.id })),
-    );
-    await waitFor('the items in hand', async () => {
-      const [r] = await db.query<{ n: number }>(
-        `SELECT count(*) AS n FROM items WHERE batch_id = $1 AND status = 'processing'`,
-        [batch.batchId],
-      );
-      return r!.n === 2 ? true : undefined;
-    });
+    const batch = await submitSlow(2, 3000);
+    await inHand(batch.batchId, 2, 'the items in hand');
     w.child.kill('SIGTERM');
     expect(await w.exited).toBe(0);
     const statuses = await db.query<{ status: string }>('SELECT status FROM items WHERE batch_id = $1', [

@@ -4,20 +4,10 @@
  * hundred benign originals beyond the fixtures. The same seed always draws the same picture.
  */
 import sharp from 'sharp';
+import { rng } from '../../src/core/random.js';
 
 type Rng = () => number;
 
-/** mulberry32: small, fast, good enough to vary scenes; seeded so runs are reproducible. */
-function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const between = (r: Rng, lo: number, hi: number): number => lo + r() * (hi - lo);
 const int = (r: Rng, lo: number, hi: number): number => Math.floor(between(r, lo, hi + 1));

@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
 import { loadConfig } from '../config/index.js';
+import { invalidArgument } from '../core/errors.js';
 import { analyseItem, pipelineOptions, videoOptions, type Analysis } from '../pipeline/item.js';
 import { mapOrdered } from '../pipeline/sources.js';
 import { parse, positiveInt } from './args.js';
@@ -49,7 +50,7 @@ export async function hashCommand(argv: string[]): Promise<number> {
     video: videoOptions(loadConfig().video, {
       exact,
       ...videoMode(values),
-      ...(values.prune === undefined ? {} : { pruneBits: positiveInt(values.prune, '--prune', 0) }),
+      ...(values.prune === undefined ? {} : { pruneBits: bits(values.prune) }),
     }),
   });
   const dihedral = values.dihedral === true;
@@ -61,6 +62,13 @@ export async function hashCommand(argv: string[]): Promise<number> {
   });
   for await (const line of lines) process.stdout.write(JSON.stringify(line) + '\n');
   return failed > 0 ? 1 : 0;
+}
+
+/** --prune N: 0 (drop only identical consecutive frames) to 256 bits. */
+function bits(raw: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n > 256) throw invalidArgument('a number of bits from 0 to 256', '--prune', raw);
+  return n;
 }
 
 /** One file's line: what was taken of it, in a stable key order. */

@@ -23,13 +23,15 @@ SOURCE is a file, a folder (walked recursively) or an http(s) URL. Each item is 
 matched against the lists; the report gives per item its digests, verdict (matched, no_match,
 failed), matches and error, then a summary. Nothing but metadata is written.
 
-  --list FILE          a hash list (tiphash CSV, pytx CSV, plain lines, VICS JSON); repeatable
+  --list FILE          a hash list (tiphash CSV, pytx CSV, plain lines, VICS JSON, a vPDQ hash
+                       file, or a folder of vPDQ hash files: one video each); repeatable
   --dihedral-list FILE a list whose entries also match rotated/mirrored copies; repeatable
   --allow-list FILE    known false positives: an item matching it is not reported; repeatable
   --urls FILE          read reported URLs from FILE, one per line
-  --format F           ndjson (default), json or csv
+  --format F           ndjson (default), json, csv or text
   --out FILE           write the report to FILE instead of stdout
-  --threshold A=N      distance threshold for algorithm A (e.g. pdq=31, blockhash=20); repeatable
+  --threshold A=N      distance threshold for algorithm A (pdq=31, blockhash=7, vpdq=31 per
+                       frame); repeatable
   --dihedral           match rotated/mirrored copies against every list
   --exact              full-resolution decoding (bit-compatible with the PDQ reference; slower)
   --every-frame        videos: hash every frame (as vPDQ's sample hashes); default one per second
@@ -45,7 +47,7 @@ function parseThresholds(raw: string[] | undefined): Partial<Record<HashAlgo, nu
     const m = /^([a-z0-9]+)=(\d+)$/.exec(t.trim());
     const algo = m?.[1];
     if (!m || algo === undefined || !isHashAlgo(algo) || ALGORITHMS[algo].compare !== 'hamming') {
-      throw invalidArgument('ALGORITHM=DISTANCE with a perceptual algorithm (pdq, blockhash)', '--threshold', t);
+      throw invalidArgument('ALGORITHM=DISTANCE with a perceptual algorithm (pdq, blockhash, vpdq)', '--threshold', t);
     }
     const n = Number(m[2]);
     if (n > ALGORITHMS[algo].bits)

@@ -13,7 +13,7 @@ export { bullBackend } from './bullmq.js';
 
 /** BullMQ when REDIS_URL is set, else the in-process queue. */
 export function openQueue(
-  config: Pick<Config, 'redisUrl' | 'queuePrefix' | 'worker' | 'fetch'>,
+  config: Pick<Config, 'redisUrl' | 'queuePrefix' | 'worker' | 'fetch' | 'video'>,
   logger: Logger,
 ): QueueBackend {
   const policies = jobPolicies(config);

@@ -25,15 +25,16 @@ export interface JobPolicy {
 export type JobPolicies = { readonly [K in JobName]: Readonly<JobPolicy> };
 
 /** The policy table. Attempts and concurrency come from the settings; the rest is fixed here. */
-export function jobPolicies(config: Pick<Config, 'worker' | 'fetch'>): JobPolicies {
+export function jobPolicies(config: Pick<Config, 'worker' | 'fetch' | 'video'>): JobPolicies {
   return {
     item: {
       queue: 'items',
       attempts: config.worker.attempts,
       // 2 s, 4 s, 8 s, 16 s: long enough to ride out a database or Redis restart.
       backoffMs: 2_000,
-      // A fetch may take its whole timeout; decoding and hashing are bounded by the decode limits.
-      timeoutMs: config.fetch.timeoutMs + 120_000,
+      // A fetch may take its whole timeout, then a video its own (which fails the item with a
+      // clear code first); a picture's decode is bounded by the decode limits.
+      timeoutMs: config.fetch.timeoutMs + config.video.limits.timeoutSeconds * 1000 + 120_000,
       concurrency: config.worker.concurrency,
       maxStarts: config.worker.attempts * 2,
     },

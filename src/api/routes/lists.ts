@@ -13,6 +13,7 @@ import {
   importListVersion,
   listLists,
   listVersions,
+  setEntryEnabled,
   setListDihedral,
   setListEnabled,
   setListThresholds,
@@ -154,6 +155,57 @@ export function listRoutes(app: FastifyInstance, db: Db): void {
       if (thresholds !== undefined) list = await setListThresholds(db, id, thresholds, actor);
       if (dihedral !== undefined) list = await setListDihedral(db, id, dihedral, actor);
       return list;
+    },
+  );
+
+  app.patch<{ Params: IdParams & { entryId: number }; Body: { enabled: boolean; note?: string } }>(
+    '/v1/lists/:id/entries/:entryId',
+    {
+      config: ADMIN_ONLY,
+      schema: {
+        summary: "Disable (or re-enable) one entry of a list's current version, e.g. a hash found to be wrong",
+        description:
+          'Workers reload at once. A disabled entry stays disabled when a new version of the list is imported. Audited as entry.disable / entry.enable with the note.',
+        tags: ['lists'],
+        params: {
+          type: 'object',
+          required: ['id', 'entryId'],
+          properties: { id: idParams.properties.id, entryId: idParams.properties.id },
+        },
+        body: {
+          type: 'object',
+          required: ['enabled'],
+          additionalProperties: false,
+          properties: { enabled: { type: 'boolean' }, note: label(2000) },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              listId: { type: 'integer' },
+              version: { type: 'integer' },
+              entryId: { type: 'integer' },
+              enabled: { type: 'boolean' },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { id, entryId } = request.params;
+      const list = await requireList(db, id);
+      if (list.currentVersion === null) throw new AppError('not_found', `Hash list ${id} has no entries yet`);
+      const { enabled, note } = request.body;
+      await setEntryEnabled(db, {
+        listId: id,
+        version: list.currentVersion,
+        entryId,
+        enabled,
+        actor: principalOf(request).name,
+        ...(note === undefined ? {} : { note }),
+      });
+      return { listId: id, version: list.currentVersion, entryId, enabled };
     },
   );
 
