@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -144,7 +144,7 @@ describe('tiphash scan', () => {
     expect(r.code).toBe(1);
     const lines = ndjson(r.stdout);
     const summary = lines.pop()!.summary as Record<string, number>;
-    expect(summary).toMatchObject({ items: 10, matched: 5, no_match: 2, failed: 3 });
+    expect(summary).toMatchObject({ items: 11, matched: 6, no_match: 2, failed: 3 });
     const bySource = new Map(lines.map((l) => [String(l.source).replace(/^.*case-0142\//, ''), l]));
     expect(bySource.get('photos/IMG_2041.jpg')).toMatchObject({
       verdict: 'matched',
@@ -165,6 +165,17 @@ describe('tiphash scan', () => {
     expect(bySource.get('misc/empty.png')).toMatchObject({ verdict: 'failed', error: { code: 'empty_file' } });
     expect(bySource.get('misc/drawing.svg')).toMatchObject({ verdict: 'failed', error: { code: 'unsupported_type' } });
     expect(bySource.get('photos/street.jpg')).toMatchObject({ verdict: 'no_match', matches: [] });
+    // An edited copy (smaller, lower bitrate) of a video whose frame hashes are in the list.
+    expect(bySource.get('videos/VID_0007.mp4')).toMatchObject({
+      verdict: 'matched',
+      mediaType: 'video/mp4',
+      matches: [{ list: 'demo.tiphash', entryId: 'DEMO-0004', algorithm: 'vpdq', via: 'vpdq', category: 'demo-video' }],
+    });
+    const video = (
+      bySource.get('videos/VID_0007.mp4')!.matches as Array<{ queryPct: number; comparedPct: number }>
+    )[0]!;
+    expect(video.queryPct).toBeGreaterThanOrEqual(80);
+    expect(video.comparedPct).toBeGreaterThanOrEqual(80);
     for (const l of lines) expect(Object.keys(l)).toEqual(expect.arrayContaining(['source', 'verdict', 'matches']));
   });
 
@@ -242,7 +253,8 @@ describe('tiphash scan', () => {
     await writeFile(mixed, `${good}\npdq,not-hex,,X\n`);
     const r = await tiphash(['scan', join(DEMO, 'case-0142/photos/IMG_2041.jpg'), '--list', mixed]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/1 line\(s\) rejected\n\s+line 5: /);
+    // The demo list's header and 7 rows, then the bad line.
+    expect(r.stderr).toMatch(/1 line\(s\) rejected\n\s+line 9: /);
   });
 
   describe('URL sources', () => {
@@ -278,12 +290,69 @@ describe('tiphash scan', () => {
 });
 
 describe('tiphash demo', () => {
-  it('scans the demo folder and shows matched, unmatched and failed items', async () => {
-    const r = await tiphash(['demo']);
+  it('--scan-only scans the demo folder and shows matched, unmatched and failed items', async () => {
+    const r = await tiphash(['demo', '--scan-only']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^MATCHED /m);
     expect(r.stdout).toMatch(/^NO_MATCH /m);
     expect(r.stdout).toMatch(/^FAILED /m);
-    expect(r.stderr).toMatch(/10 items: 5 matched, 2 no_match, 3 failed/);
+    expect(r.stdout).toMatch(/^MATCHED .*videos\/VID_0007\.mp4\n\s+demo\.tiphash\/DEMO-0004 by vpdq /m);
+    expect(r.stderr).toMatch(/11 items: 6 matched, 2 no_match, 3 failed/);
+    expect(r.stdout).not.toMatch(/through the service/);
   });
+
+  it(
+    'then runs the same folder through the embedded service over HTTP, and leaves nothing behind',
+    { timeout: 120_000 },
+    async () => {
+      const started = Date.now();
+      const r = await tiphash(['demo']);
+      const elapsed = Date.now() - started;
+      expect(r.code, r.stderr).toBe(0);
+      const out = r.stdout;
+      // The scan comes first, unchanged.
+      expect(r.stderr).toMatch(/tiphash scan: 11 items: 6 matched, 2 no_match, 3 failed/);
+      expect(out.indexOf('MATCHED ')).toBeLessThan(out.indexOf('through the service'));
+
+      const service = out.slice(out.indexOf('through the service'));
+      expect(service).toMatch(/^ {2}service {2}http:\/\/127\.0\.0\.1:\d+ /m);
+      expect(service).toMatch(
+        /^ {2}admin {4}keys "demo-investigator" \(submitter\), "demo-analyst" \(analyst\); list "demo" \(dihedral\) v1: 7 entries, loaded$/m,
+      );
+      expect(service).toMatch(/^ {2}batch {4}\d+ "CASE-0142": 11 files uploaded/m);
+      const row = (file: string) => new RegExp(`^ +\\d+ {2}${file.replace('.', '\\.')} +(\\S+) *(.*)$`, 'm');
+      const verdicts: Record<string, [string, RegExp]> = {
+        'partial.jpg': ['matched', /^demo\/DEMO-0002 md5 score 100$/],
+        'repost_letterbox.jpg': ['matched', /^demo\/DEMO-0001 pdq \(pdqTrimmed\) score \d+$/],
+        'scene.jpg': ['no_match', /^$/],
+        'thumb_77.jpg': ['matched', /^demo\/DEMO-0001 pdq score \d+$/],
+        'drawing.svg': ['failed', /^unsupported_type$/],
+        'empty.png': ['failed', /^empty_file$/],
+        'notes.jpg': ['failed', /^unsupported_type$/],
+        'IMG_2041.jpg': ['matched', /^demo\/DEMO-0001 pdq score \d+$/],
+        'IMG_2042.jpg': ['matched', /^demo\/DEMO-0001 pdq \(rot270\) score \d+$/],
+        'street.jpg': ['no_match', /^$/],
+        'VID_0007.mp4': ['matched', /^demo\/DEMO-0004 vpdq score \d+$/],
+      };
+      for (const [file, [verdict, what]] of Object.entries(verdicts)) {
+        const m = row(file).exec(service);
+        expect(m, file).not.toBeNull();
+        expect([m![1], m![2]!.trim()], file).toEqual([verdict, expect.stringMatching(what)]);
+      }
+      expect(service).toMatch(/^ {2}summary {2}11 items: 6 matched, 2 no_match, 3 failed in /m);
+      expect(service).toMatch(/^ {2}report {3}GET \/v1\/batches\/\d+\/report: digest sha256=[0-9a-f]{64}$/m);
+      expect(service).toMatch(/^ {2}analyst {2}.*issued to demo-investigator for batch \d+; 6 matches await review$/m);
+      expect(service).toMatch(/^ {2}audit {4}GET \/v1\/audit\/verify: \d+ rows, hash chain intact$/m);
+      expect(service).toMatch(/npm start/);
+      // Metadata only: no media bytes, no API key.
+      expect(out).not.toMatch(/demo-admin-|Bearer/);
+
+      // The temporary data folder (PGlite, staging) is gone, and the process ended by itself.
+      const dir = /data in (\S+) \(temporary\)/.exec(service)?.[1];
+      expect(dir).toBeDefined();
+      expect(service).toContain(`the service closed; ${dir} removed`);
+      await expect(stat(dir!)).rejects.toMatchObject({ code: 'ENOENT' });
+      expect(elapsed).toBeLessThan(60_000);
+    },
+  );
 });
