@@ -1,35 +1,20 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditCommand } from '../src/cli/audit.js';
 import { keysCommand } from '../src/cli/keys.js';
 import { listsCommand } from '../src/cli/lists.js';
 import { run } from '../src/cli/main.js';
-import type { OpenStore } from '../src/cli/store-command.js';
-import { getList, listAudit, verifyApiKey, type Db } from '../src/store/index.js';
+import { getList, listAudit, verifyApiKey } from '../src/store/index.js';
 import { repoRoot } from './shared.js';
+import { capture, suiteStore } from './cli-capture.js';
 import { backends, useDb } from './store-backends.js';
 
-/** Runs a command with stdout and stderr captured. */
-async function capture(fn: () => Promise<number>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => out.push(String(s)) > 0);
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => err.push(String(s)) > 0);
-  try {
-    return { code: await fn(), stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 describe.each(backends())('tiphash keys, lists and audit on %s', (backend) => {
   const db = useDb(backend);
-  // The commands close the store they open; the suite's database must stay open.
-  const open: OpenStore = () =>
-    Promise.resolve(Object.assign(Object.create(db()) as Db, { close: () => Promise.resolve() }));
+  const open = suiteStore(db);
   const suffix = `${Date.now()}`;
 
   it('creates a key printing only the key, lists it without the secret, and revokes it', async () => {

@@ -1,33 +1,19 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../src/cli/main.js';
 import { reportCommand } from '../src/cli/report.js';
-import type { OpenStore } from '../src/cli/store-command.js';
 import type { CaseReport } from '../src/reports/index.js';
-import { createApiKey, listAudit, type Db } from '../src/store/index.js';
+import { createApiKey, listAudit } from '../src/store/index.js';
 import { seedReportBatch, type Seeded } from './reports-seed.js';
+import { capture, suiteStore } from './cli-capture.js';
 import { backends, useDb } from './store-backends.js';
 
-async function capture(fn: () => Promise<number>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => out.push(String(s)) > 0);
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => err.push(String(s)) > 0);
-  try {
-    return { code: await fn(), stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 describe.each(backends())('tiphash report and report verify on %s', (backend) => {
   const db = useDb(backend);
-  // The command closes the store it opens; the suite's database must stay open.
-  const open: OpenStore = () =>
-    Promise.resolve(Object.assign(Object.create(db()) as Db, { close: () => Promise.resolve() }));
+  const open = suiteStore(db);
   let seeded: Seeded;
   let dir = '';
 
