@@ -102,6 +102,7 @@ export class TsSegment {
   private probeKey = new Int32Array(1024);
   private probeBegin = new Int32Array(1024);
   private probeEnd = new Int32Array(1024);
+  private readonly passTables = new Map<number, Uint8Array>();
   /** Where the touch loads go, so the compiler cannot drop them. */
   touched = 0;
 
@@ -256,16 +257,25 @@ export class TsSegment {
       const regionBudget = u[k]! + u[k ^ 1]! + 1 - this.probeDist[j]!;
       if (nc + end - begin > this.cand.length) this.growCand(nc + end - begin);
       const cand = this.cand;
-      for (let i = begin; i < end; i++) {
-        const e = table[i]!;
-        const x = (e >>> off) ^ qaux;
-        const pass = lutAux
-          ? POPCOUNT16[x]! <= regionBudget && POPCOUNT16[x & residMask]! <= keyBudget
-          : popcount32(x) <= regionBudget && popcount32(x & residMask) <= keyBudget;
-        if (pass) {
-          // The entry's block is the group of the bucket that holds it.
-          while (i >= groupEnd) groupEnd = dir.at(++group + 1);
-          cand[nc++] = (group & blockMask) * 2 ** off + (e & offMask);
+      if (lutAux) {
+        // One lookup decides: pass[x] is 1 when x's key bits and all its bits are within budget.
+        const passes = this.passTable(keyBudget, regionBudget, residMask, 32 - off);
+        for (let i = begin; i < end; i++) {
+          const e = table[i]!;
+          if (passes[(e >>> off) ^ qaux] === 1) {
+            // The entry's block is the group of the bucket that holds it.
+            while (i >= groupEnd) groupEnd = dir.at(++group + 1);
+            cand[nc++] = (group & blockMask) * 2 ** off + (e & offMask);
+          }
+        }
+      } else {
+        for (let i = begin; i < end; i++) {
+          const e = table[i]!;
+          const x = (e >>> off) ^ qaux;
+          if (popcount32(x) <= regionBudget && popcount32(x & residMask) <= keyBudget) {
+            while (i >= groupEnd) groupEnd = dir.at(++group + 1);
+            cand[nc++] = (group & blockMask) * 2 ** off + (e & offMask);
+          }
         }
       }
     }
@@ -278,6 +288,19 @@ export class TsSegment {
       if (d <= radius) push(sink, this.ids[pos]!, d, tag, pos);
     }
     dedupe(sink, first);
+  }
+
+  /** The filter's verdict for every aux value under one pair of budgets, built once per pair. */
+  private passTable(keyBudget: number, regionBudget: number, residMask: number, auxBits: number): Uint8Array {
+    const slot = (keyBudget + 1) * 64 + regionBudget + 1;
+    let t = this.passTables.get(slot);
+    if (!t) {
+      t = new Uint8Array(2 ** auxBits);
+      for (let x = 0; x < t.length; x++)
+        t[x] = POPCOUNT16[x]! <= regionBudget && POPCOUNT16[x & residMask]! <= keyBudget ? 1 : 0;
+      this.passTables.set(slot, t);
+    }
+    return t;
   }
 
   private growCand(n: number): void {
