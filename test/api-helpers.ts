@@ -20,7 +20,6 @@ import {
   entriesPage,
   importListVersion,
   type Db,
-  type MatchInput,
   type Role,
   type StoredEntry,
 } from '../src/store/index.js';
@@ -216,21 +215,7 @@ export async function seedList(db: Db, n: number): Promise<StoredEntry[]> {
   return entriesPage(db, { listId: list.id, version: 1, limit: n });
 }
 
-export function matchOf(e: StoredEntry, distance: number, score: number): MatchInput {
-  return {
-    listId: e.listId,
-    listVersion: e.version,
-    entryId: e.id,
-    algorithm: 'pdq',
-    distance,
-    quality: 90,
-    threshold: 31,
-    category: e.category,
-    via: 'pdq',
-    lowConfidence: false,
-    score,
-  };
-}
+export { matchOf } from './store-backends.js';
 
 export interface ApiError {
   code: string;

@@ -11,11 +11,9 @@ import {
   type StoredEntry,
 } from '../src/store/index.js';
 
-const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+import { asyncOf } from './store-backends.js';
 
-async function* asyncOf<T>(items: Iterable<T>): AsyncGenerator<T> {
-  for (const item of items) yield await Promise.resolve(item);
-}
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
 /** `hash` with its first `bits` bits flipped: a PDQ hash at Hamming distance `bits`. */
 export function flipBits(hash: string, bits: number): string {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { migrate, openPGlite, openPostgres, type Db } from '../src/store/index.js';
+import { migrate, openPGlite, openPostgres, type Db, type MatchInput, type StoredEntry } from '../src/store/index.js';
 
 /** Integration tests for the store run against both backends with the same code. */
 export type Backend = 'postgres' | 'pglite';
@@ -71,5 +71,22 @@ export function useDb(backend: Backend, opts: { migrate?: boolean } = {}): () =>
   return () => {
     if (!db) throw new Error('the database is opened in beforeAll');
     return db;
+  };
+}
+
+/** A PDQ match of `e` as a worker would record it, for seeding the store. */
+export function matchOf(e: StoredEntry, distance: number, score: number): MatchInput {
+  return {
+    listId: e.listId,
+    listVersion: e.version,
+    entryId: e.id,
+    algorithm: 'pdq',
+    distance,
+    quality: 90,
+    threshold: 31,
+    category: e.category,
+    via: 'pdq',
+    lowConfidence: false,
+    score,
   };
 }

@@ -15,11 +15,10 @@ import {
   listMatches,
   recordResult,
   reviewsFor,
-  type MatchInput,
   type StoredEntry,
   type TerminalResult,
 } from '../src/store/index.js';
-import { asyncOf, backends, useDb } from './store-backends.js';
+import { asyncOf, backends, matchOf, useDb } from './store-backends.js';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
@@ -35,21 +34,6 @@ function entries(n: number): AsyncIterable<ListEntry> {
   );
 }
 
-function matchOf(e: StoredEntry, distance: number, score: number): MatchInput {
-  return {
-    listId: e.listId,
-    listVersion: e.version,
-    entryId: e.id,
-    algorithm: 'pdq',
-    distance,
-    quality: 90,
-    threshold: 31,
-    category: e.category,
-    via: 'pdq',
-    lowConfidence: false,
-    score,
-  };
-}
 
 function urlItems(n: number) {
   return Array.from({ length: n }, (_, i) => ({
