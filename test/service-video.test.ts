@@ -5,12 +5,13 @@
  * and the match's frame shares and time ranges; a broken video fails with its digests kept.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadListFile } from '../src/lists/read.js';
+import { videoSpool } from '../src/service/workers.js';
 import { createBatch, createList, importListVersion } from '../src/store/index.js';
 import { serveFiles, shapes, useService, waitFor, waitForBatch, type FileServer } from './service-helpers.js';
 import { threatexchange } from './shared.js';
@@ -118,5 +119,25 @@ describe.each(shapes())('videos through the service, %s shape', (shape) => {
     const spool = join(dataDir, 'video-spool');
     expect(await readdir(spool)).toEqual([]);
     expect(await readdir(join(dataDir, 'staging')).catch(() => [])).toEqual([]);
+  });
+});
+
+describe('the video spool', () => {
+  it('is private to the worker and its sweep removes only what is older than any video job', async () => {
+    const data = await mkdtemp(join(tmpdir(), 'tiphash-spool-'));
+    try {
+      const { dir } = await videoSpool(data, 60_000);
+      expect(dir).toBe(join(data, 'video-spool'));
+      expect((await stat(dir)).mode & 0o777).toBe(0o700);
+      const now = Date.now();
+      await mkdir(join(dir, 'tiphash-video-crashed'));
+      await mkdir(join(dir, 'tiphash-video-running'));
+      const old = new Date(now - 10 * 60_000);
+      await utimes(join(dir, 'tiphash-video-crashed'), old, old);
+      expect((await videoSpool(data, 60_000, now)).removed).toBe(1);
+      expect(await readdir(dir)).toEqual(['tiphash-video-running']);
+    } finally {
+      await rm(data, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../config/logger.js';
@@ -14,17 +14,20 @@ import { every, reconcile } from './reconcile.js';
 
 /**
  * Where a worker spools the decrypted bytes of an MP4 that ffmpeg must seek in (index at the
- * end): a private directory (0700) beside the staging directory, one 0600 file per video in its
- * own subdirectory, removed as soon as the video is hashed. Workers may share it (one volume),
- * so a sweep removes only what is older than any video job may run: what a crash left.
+ * end): a private directory (0700) in the worker's own data directory — never the staging
+ * directory, which the API and other workers share — one 0600 file per video in its own
+ * subdirectory, removed as soon as the video is hashed. Should the data directory be shared
+ * after all, a sweep removes only what is older than any video job may run: what a crash left.
  */
 export async function videoSpool(
-  stagingDir: string,
+  dataDir: string,
   maxAgeMs: number,
   now = Date.now(),
 ): Promise<{ dir: string; removed: number }> {
-  const dir = join(stagingDir, '..', 'video-spool');
+  const dir = join(dataDir, 'video-spool');
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  // mkdir leaves an existing directory's mode alone.
+  await chmod(dir, 0o700);
   let removed = 0;
   for (const name of await readdir(dir)) {
     const path = join(dir, name);
@@ -63,7 +66,7 @@ export function runWorkers(d: WorkerDeps): { close(): Promise<void> } {
     await matcher.whenReady();
     // No video job runs longer than its timeout: a spooled file older than twice that is a crash's.
     const spoolMaxAgeMs = 2 * config.video.limits.timeoutSeconds * 1000 + 60_000;
-    const spool = (await videoSpool(config.staging.dir, spoolMaxAgeMs)).dir;
+    const spool = (await videoSpool(config.dataDir, spoolMaxAgeMs)).dir;
     if (closed) return;
     worker = backend.startWorker(
       {
@@ -91,7 +94,7 @@ export function runWorkers(d: WorkerDeps): { close(): Promise<void> } {
       every(3_600_000, 'sweeping the staging directory', logger, async () => {
         const n = await staging.sweep();
         if (n > 0) logger.info(`staging sweep: removed ${n} orphaned uploads`);
-        const spooled = (await videoSpool(config.staging.dir, spoolMaxAgeMs)).removed;
+        const spooled = (await videoSpool(config.dataDir, spoolMaxAgeMs)).removed;
         if (spooled > 0) logger.info(`video spool sweep: removed ${spooled} files a crash left`);
       }),
     );
