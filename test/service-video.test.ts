@@ -101,12 +101,17 @@ describe.each(shapes())('videos through the service, %s shape', (shape) => {
     const [match] = await service.db.query<{
       algorithm: string;
       via: string;
-      frames: { queryPct: number; comparedPct: number; ranges: number[][] };
+      frames: { queryPct: number; comparedPct: number; ranges: number[][]; duration: number; frameCount: number };
     }>('SELECT algorithm, via, frames FROM matches WHERE item_id = $1', [chair!.id]);
     expect(match).toMatchObject({ algorithm: 'vpdq', via: 'vpdq' });
     expect(match!.frames.queryPct).toBeGreaterThanOrEqual(80);
     expect(match!.frames.comparedPct).toBeGreaterThan(0);
     expect(match!.frames.ranges[0]![0]).toBe(0);
+    // What the review page's timeline draws the ranges against: the video's length and frames.
+    expect(match!.frames).toMatchObject({
+      duration: expect.closeTo(18.8, 0) as number,
+      frameCount: expect.any(Number) as number,
+    });
 
     // The broken upload keeps its digests (a video-MD5 list could still know it).
     const [broken] = await service.db.query<{ md5: string | null; size: number }>(

@@ -99,7 +99,18 @@ export function hashRecords(a: Analysis): ItemHashRecord[] {
   return out;
 }
 
-function matchInputs(report: ItemReport): MatchInput[] {
+/** What the review page's timeline needs besides the ranges: the video's length and frames. */
+function videoExtent(a: Analysis): { duration?: number; frameCount?: number } {
+  const v = a.video;
+  if (!v || !Number.isFinite(v.durationSec)) return {};
+  return {
+    duration: v.durationSec,
+    ...(Number.isFinite(v.fps) && v.fps > 0 ? { frameCount: Math.round(v.durationSec * v.fps) } : {}),
+  };
+}
+
+function matchInputs(report: ItemReport, a: Analysis): MatchInput[] {
+  const extent = videoExtent(a);
   return report.matches.map((m) => {
     if (m.listId === undefined || m.listVersion === undefined || m.entryKey === undefined)
       throw new AppError(
@@ -120,7 +131,14 @@ function matchInputs(report: ItemReport): MatchInput[] {
       score: m.score,
       // The record reports and the review page read for a video match (src/reports/build.ts videoOf).
       ...(m.algorithm === 'vpdq'
-        ? { frames: { queryPct: m.queryPct ?? null, comparedPct: m.comparedPct ?? null, ranges: m.ranges ?? [] } }
+        ? {
+            frames: {
+              queryPct: m.queryPct ?? null,
+              comparedPct: m.comparedPct ?? null,
+              ranges: m.ranges ?? [],
+              ...extent,
+            },
+          }
         : {}),
     };
   });
@@ -140,7 +158,7 @@ export function terminalResult(a: Analysis, report: ItemReport): TerminalResult 
     error:
       report.verdict === 'failed' ? (report.error ?? { code: 'internal', message: 'No result and no error' }) : null,
     hashes: hashRecords(a),
-    matches: matchInputs(report),
+    matches: matchInputs(report, a),
   };
 }
 

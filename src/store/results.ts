@@ -26,7 +26,10 @@ export interface MatchInput {
   via?: string | null;
   lowConfidence: boolean;
   score: number;
-  /** Video: matched frame timestamps or ranges (stored as jsonb). */
+  /**
+   * Video (jsonb): what the workers write, `{queryPct, comparedPct, ranges: [[startSec, endSec]],
+   * duration?, frameCount?}`; readers also accept migration 001's documented `{item: [[s, e]]}`.
+   */
   frames?: unknown;
 }
 
