@@ -1,6 +1,6 @@
 import type { MatchRecord } from '../core/match.js';
 import { CSV_COLUMNS, csvCell, csvRows, type PendingReport } from '../pipeline/report.js';
-import { videoOf } from '../reports/build.js';
+import { videoFields, videoOf } from '../reports/build.js';
 import { batchResults, type ItemResult, type ItemStatus, type Queryable, type StoredMatch } from '../store/index.js';
 
 export const RESULT_FORMATS = {
@@ -29,13 +29,7 @@ function toMatchRecord(m: StoredMatch): MatchRecord {
   };
   if (m.quality !== null) r.quality = m.quality;
   if (m.via !== null) r.via = m.via;
-  const video = videoOf(m.frames);
-  if (video) {
-    if (video.queryPct !== null) r.queryPct = video.queryPct;
-    if (video.comparedPct !== null) r.comparedPct = video.comparedPct;
-    r.ranges = video.ranges;
-  }
-  return r;
+  return { ...r, ...videoFields(videoOf(m.frames)) };
 }
 
 export function toApiItem(r: ItemResult): ApiItem {

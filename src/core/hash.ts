@@ -49,6 +49,11 @@ export interface ImageHashes {
   blockhash: string;
 }
 
+/** md5, sha1, sha256: compared for equality, not by distance. */
+export function isDigestAlgo(a: HashAlgo): a is DigestAlgo {
+  return (DIGEST_ALGOS as readonly string[]).includes(a);
+}
+
 export function isHashAlgo(s: string): s is HashAlgo {
   return (HASH_ALGOS as readonly string[]).includes(s);
 }

@@ -3,7 +3,7 @@
  * frames through the VideoMatcher, over the same lists. Scan and the service workers use
  * this; they never pick between the two themselves.
  */
-import type { HashAlgo } from '../core/hash.js';
+import { isDigestAlgo, type HashAlgo } from '../core/hash.js';
 import type { ListEntry } from '../core/match.js';
 import {
   ListMatcher,
@@ -74,8 +74,7 @@ export class ItemMatcher {
     const still = this.images.match(item, opts);
     if (!item.video) return still;
     // A digest on an allow list means the file itself is known: nothing else counts.
-    if (still.allowListed && still.matches.length === 0 && !['pdq', 'blockhash'].includes(still.allowListed.algorithm))
-      return still;
+    if (still.allowListed && isDigestAlgo(still.allowListed.algorithm)) return still;
     const moving = this.videos.match(item.video);
     const outcome: MatchOutcome = { matches: sortMatches([...still.matches, ...moving.matches]) };
     const allowListed = still.allowListed ?? moving.allowListed;

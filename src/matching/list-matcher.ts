@@ -3,6 +3,7 @@ import { invalidArgument } from '../core/errors.js';
 import {
   DIGEST_ALGOS,
   DIHEDRAL_NAMES,
+  isDigestAlgo,
   type DigestAlgo,
   type Digests,
   type HashAlgo,
@@ -153,7 +154,7 @@ export class ListMatcher {
         category: e.category,
         storeId: e.storeId,
       };
-      if (isDigest(e.algorithm)) {
+      if (isDigestAlgo(e.algorithm)) {
         let set = this.exact.get(e.algorithm);
         if (!set) this.exact.set(e.algorithm, (set = new Map<string, EntryRef[]>()));
         const refs = set.get(e.hash);
@@ -258,10 +259,10 @@ export class ListMatcher {
     const allows = all.filter((h) => h.kind === 'allow').map((h) => h.m);
     const blocks = all.filter((h) => h.kind === 'block').map((h) => h.m);
     if (allows.length === 0) return { matches: sortMatches(blocks) };
-    const byDigest = allows.find((m) => isDigest(m.algorithm));
+    const byDigest = allows.find((m) => isDigestAlgo(m.algorithm));
     const first = byDigest ?? allows[0]!;
     const cleared = new Set(allows.map((m) => m.algorithm));
-    const matches = byDigest ? [] : blocks.filter((m) => isDigest(m.algorithm) || !cleared.has(m.algorithm));
+    const matches = byDigest ? [] : blocks.filter((m) => isDigestAlgo(m.algorithm) || !cleared.has(m.algorithm));
     return {
       matches: sortMatches(matches),
       allowListed: { list: first.list, entryId: first.entryId, algorithm: first.algorithm },
@@ -269,13 +270,9 @@ export class ListMatcher {
   }
 }
 
-function isDigest(algo: HashAlgo): algo is DigestAlgo {
-  return (DIGEST_ALGOS as readonly string[]).includes(algo);
-}
-
 /** Digests first, then by distance: the strongest evidence leads the report. */
 export function sortMatches(ms: MatchRecord[]): MatchRecord[] {
-  const rank = (m: MatchRecord) => (isDigest(m.algorithm) ? 0 : 1);
+  const rank = (m: MatchRecord) => (isDigestAlgo(m.algorithm) ? 0 : 1);
   return ms.sort(
     (a, b) =>
       rank(a) - rank(b) ||

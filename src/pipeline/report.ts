@@ -57,7 +57,7 @@ export function csvRows(item: ItemReport | PendingReport): string[] {
   const tail = [item.error?.code, item.error?.message];
   const rows =
     item.matches.length === 0
-      ? [[...base, '', '', '', '', '', '', '', '', '', '', '', '', '', ...tail]]
+      ? [[...base, ...Array<string>(CSV_COLUMNS.length - base.length - tail.length).fill(''), ...tail]]
       : item.matches.map((m) => [
           ...base,
           m.list,

@@ -1,5 +1,5 @@
 /** Pure conversions from the store's records to the report's (./model.ts). */
-import type { Verdict } from '../core/match.js';
+import type { MatchRecord, Verdict } from '../core/match.js';
 import {
   ITEM_STATUSES,
   type Batch,
@@ -42,6 +42,16 @@ export function videoOf(frames: unknown): ReportMatch['video'] {
     ranges: ranges.map(([a, b]): [number, number] => [a, b]),
   };
   return video.queryPct === null && video.comparedPct === null && video.ranges.length === 0 ? null : video;
+}
+
+/** A report's video part as the scan report's match fields (queryPct, comparedPct, ranges). */
+export function videoFields(video: ReportMatch['video']): Pick<MatchRecord, 'queryPct' | 'comparedPct' | 'ranges'> {
+  if (!video) return {};
+  return {
+    ...(video.queryPct === null ? {} : { queryPct: video.queryPct }),
+    ...(video.comparedPct === null ? {} : { comparedPct: video.comparedPct }),
+    ranges: video.ranges,
+  };
 }
 
 export function reportMatch(m: StoredMatch, reviews: readonly Review[]): ReportMatch {

@@ -11,7 +11,7 @@
  * order mark comes first: without it Excel reads Thai file names as mojibake.
  */
 import { CSV_COLUMNS, csvCell, csvRows, type PendingReport } from '../pipeline/report.js';
-import { verdictOf } from './build.js';
+import { verdictOf, videoFields } from './build.js';
 import type { ReportItem, ReportMatch } from './model.js';
 import type { PreparedReport } from './snapshot.js';
 
@@ -55,13 +55,7 @@ function pending(item: ReportItem): PendingReport {
       quality: m.quality ?? undefined,
       lowConfidence: m.lowConfidence,
       via: m.via ?? undefined,
-      ...(m.video
-        ? {
-            ...(m.video.queryPct === null ? {} : { queryPct: m.video.queryPct }),
-            ...(m.video.comparedPct === null ? {} : { comparedPct: m.video.comparedPct }),
-            ranges: m.video.ranges,
-          }
-        : {}),
+      ...videoFields(m.video),
     })),
   };
 }

@@ -6,7 +6,7 @@
  * commit together or not at all.
  */
 import { AppError, invalidArgument } from '../core/errors.js';
-import { DIGEST_ALGOS, PDQ_TRIM_VARIANTS, type DigestAlgo, type HashAlgo } from '../core/hash.js';
+import { isDigestAlgo, PDQ_TRIM_VARIANTS, type HashAlgo } from '../core/hash.js';
 import { appendAudit } from './audit.js';
 import type { Db, Tx } from './db.js';
 import { announceChange } from './lists.js';
@@ -31,7 +31,16 @@ export interface ReviewOutcome {
 /** `format` of a list version made by reviews rather than imported from a file. */
 export const REVIEW_VERSION_FORMAT = 'review';
 
-const isDigest = (a: HashAlgo): a is DigestAlgo => (DIGEST_ALGOS as readonly string[]).includes(a);
+/**
+ * Which of the item's stored hashes (item_hashes.variant, a LIKE pattern; see hashRecords in
+ * src/pipeline/service-item.ts) made a perceptual match reported with `via`.
+ */
+function matchedVariant(algorithm: HashAlgo, via: string | null): string {
+  if (algorithm === 'vpdq') return via === 'vpdqTrimmed' ? 't%' : 'f%';
+  if (algorithm !== 'pdq') return algorithm;
+  const trimmed = via === 'pdqTrimmed' || (PDQ_TRIM_VARIANTS as readonly string[]).includes(via ?? '');
+  return trimmed ? via! : 'pdq';
+}
 
 /**
  * The item's hash(es) that made the match, as lowercase hex: the digest for a digest match;
@@ -57,26 +66,15 @@ async function matchedHashes(tx: Tx, matchId: number): Promise<{ algorithm: Hash
   if (!m) throw new AppError('not_found', `No match with id ${matchId}`);
   const algorithm = m.algorithm;
   let hashes: string[];
-  if (isDigest(algorithm)) {
+  if (isDigestAlgo(algorithm)) {
     const digest = m[algorithm];
     hashes = digest === null ? [] : [digest];
   } else {
-    // item_hashes.variant: see hashRecords in src/pipeline/service-item.ts.
-    const variant =
-      algorithm === 'pdq'
-        ? m.via === 'pdqTrimmed' || (PDQ_TRIM_VARIANTS as readonly string[]).includes(m.via ?? '')
-          ? m.via!
-          : 'pdq'
-        : algorithm === 'vpdq'
-          ? m.via === 'vpdqTrimmed'
-            ? 't%'
-            : 'f%'
-          : algorithm;
     const rows = await tx.query<{ hash: string }>(
       `SELECT encode(hash, 'hex') AS hash FROM item_hashes
        WHERE item_id = $1 AND algorithm = $2 AND variant LIKE $3
        ORDER BY frame_ts NULLS FIRST, variant`,
-      [m.item_id, algorithm, variant],
+      [m.item_id, algorithm, matchedVariant(algorithm, m.via)],
     );
     hashes = [...new Set(rows.map((r) => r.hash))];
   }
