@@ -6,7 +6,7 @@
  * Everything it prints is metadata; the temporary folder is removed at the end.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -14,6 +14,8 @@ import type { ApiItem } from '../api/results.js';
 import { loadConfig } from '../config/index.js';
 import { createLogger } from '../config/logger.js';
 import type { MatchRecord } from '../core/match.js';
+import { viaLabel } from '../pipeline/report.js';
+import { expandSources } from '../pipeline/sources.js';
 import { startService, type Service } from '../service/index.js';
 
 export interface ServiceDemoOptions {
@@ -32,15 +34,6 @@ export interface ServiceDemoOptions {
 const CASE_REF = 'CASE-0142';
 
 class DemoFailure extends Error {}
-
-/** Every file under `dir`, in path order (as `tiphash scan` walks a folder). */
-async function filesOf(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
-}
 
 interface Reply<T> {
   status: number;
@@ -95,9 +88,8 @@ const seconds = (from: number) => `${((performance.now() - from) / 1000).toFixed
 function bestMatch(matches: readonly MatchRecord[]): string {
   const best = [...matches].sort((a, b) => b.score - a.score)[0];
   if (!best) return '';
-  const via = best.via !== undefined && best.via !== best.algorithm && best.via !== 'digest' ? ` (${best.via})` : '';
   const more = matches.length > 1 ? `, +${matches.length - 1} more` : '';
-  return `${best.list}/${best.entryId} ${best.algorithm}${via} score ${best.score}${more}`;
+  return `${best.list}/${best.entryId} ${best.algorithm}${viaLabel(best)} score ${best.score}${more}`;
 }
 
 function itemRows(items: readonly ApiItem[]): string[] {
@@ -186,7 +178,9 @@ export async function serviceDemo(opts: ServiceDemoOptions): Promise<number> {
     );
 
     // The investigator uploads the folder as one batch, then waits for every item.
-    const files = await filesOf(opts.folder);
+    // The folder's files in the order `tiphash scan` walks it.
+    const files: string[] = [];
+    for await (const src of expandSources([opts.folder])) if (src.kind === 'file') files.push(src.path);
     const form = new FormData();
     form.append('caseRef', caseRef);
     for (const f of files) form.append('file', new Blob([await readFile(f)]), basename(f));

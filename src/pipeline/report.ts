@@ -1,4 +1,4 @@
-import type { ItemReport } from '../core/match.js';
+import type { ItemReport, MatchRecord } from '../core/match.js';
 
 export const REPORT_FORMATS = ['ndjson', 'json', 'csv', 'text'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -83,6 +83,11 @@ export function rangesText(ranges: ReadonlyArray<readonly [number, number]>): st
   return ranges.map(([a, b]) => `${a}-${b}`).join(' ');
 }
 
+/** ` (pdqTrimmed)`, ` (rot90)`: which of the item's hashes matched, when it is not the plain one. */
+export function viaLabel(m: Pick<MatchRecord, 'algorithm' | 'via'>): string {
+  return m.via && m.via !== m.algorithm && m.via !== 'digest' ? ` (${m.via})` : '';
+}
+
 /** One line per item for people reading a terminal: verdict, source, the best match or the error. */
 export function textLine(item: ItemReport): string {
   const verdict = item.verdict.toUpperCase().padEnd(9);
@@ -97,7 +102,7 @@ export function textLine(item: ItemReport): string {
         ? ''
         : `, ${best.queryPct}% of this video's frames${best.comparedPct === undefined ? '' : ` and ${best.comparedPct}% of the listed one's`}${best.ranges?.length ? ` (at ${rangesText(best.ranges)} s)` : ''}`;
     details.push(
-      `${best.list}/${best.entryId} by ${best.algorithm}${best.via && best.via !== best.algorithm && best.via !== 'digest' ? ` (${best.via})` : ''} at distance ${best.distance}/${best.threshold}, score ${best.score}${frames}${cat}${low}${more}`,
+      `${best.list}/${best.entryId} by ${best.algorithm}${viaLabel(best)} at distance ${best.distance}/${best.threshold}, score ${best.score}${frames}${cat}${low}${more}`,
     );
   }
   if (item.error) details.push(`${item.error.code}: ${item.error.message}`);
