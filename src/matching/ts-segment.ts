@@ -103,6 +103,8 @@ export class TsSegment {
   private probeBegin = new Int32Array(1024);
   private probeEnd = new Int32Array(1024);
   private readonly passTables = new Map<number, Uint8Array>();
+  /** Per key, the query's bits as a table entry holds them above its offset (set per search). */
+  private readonly queryAux = new Int32Array(KEYS);
   /** Where the touch loads go, so the compiler cannot drop them. */
   touched = 0;
 
@@ -217,6 +219,8 @@ export class TsSegment {
     for (let k = 0; k < KEYS; k++) {
       if (u[k]! < 0) continue;
       const key = keyOf(q, 0, k);
+      const fp = this.fpBits ? keyOf(q, 0, k ^ 1) >>> (16 - this.fpBits) : 0;
+      this.queryAux[k] = (key & residMask) | (fp << shift);
       const from = np;
       np = this.neighbours(key >>> shift, u[k]!, np);
       const dir = this.dirs[k]!;
@@ -234,7 +238,6 @@ export class TsSegment {
         if (end > begin) touched ^= table[begin * width]! ^ table[(end - 1) * width]!;
       }
     }
-    this.touched = touched;
 
     let nc = 0;
     for (let j = 0; j < np; j++) {
@@ -246,9 +249,7 @@ export class TsSegment {
         scan(this.hashes, this.ids, begin, end, q, radius, tag, sink);
         continue;
       }
-      const key = keyOf(q, 0, k);
-      const fp = this.fpBits ? keyOf(q, 0, k ^ 1) >>> (16 - this.fpBits) : 0;
-      const qaux = (key & residMask) | (fp << shift);
+      const qaux = this.queryAux[k]!;
       const table = this.tables[k]!;
       const dir = this.dirs[k]!;
       let group = this.probeBuckets[j]! * 2 ** bb;
