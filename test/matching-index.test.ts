@@ -8,6 +8,7 @@ import type { HammingKernel } from '../src/matching/kernel.js';
 import { nativeKernel } from '../src/matching/kernel-native.js';
 import { tsKernel } from '../src/matching/kernel-ts.js';
 import { SegmentedIndex, type SegmentedIndexOptions } from '../src/matching/segmented-index.js';
+import { mulberry32 } from '../src/core/random.js';
 import { bruteForce, clustered, flip, randomHashes, type Entry } from './matching-helpers.js';
 
 const native = loadNative();
@@ -182,6 +183,32 @@ describe.each(kernels)('HammingIndex (%s kernel)', (_name, kernel) => {
     expect(sorted(idx.search(q, 256))).toEqual(bruteForce(entries, q, 256));
   });
 
+  run('equals brute force on a million entries: full 16-bit buckets, key 0 filter table, one-byte directory', async () => {
+    // Large enough for the layout small tests never reach: every key bit in the directory (no
+    // remaining key bits in the entries), table-lookup filters, the one-byte directory format.
+    const n = 1_000_000;
+    const next = mulberry32(99);
+    const words = new Uint32Array(n * 8);
+    for (let i = 0; i < words.length; i++) words[i] = next();
+    const idx = make();
+    idx.addMany(Uint32Array.from({ length: n }, (_, i) => i), new Uint8Array(words.buffer));
+    await idx.flush();
+    for (let i = 0; i < 24; i++) {
+      const radius = [0, 15, 31, 47][i % 4]!;
+      const at = next() % n;
+      const q = flip(new Uint8Array(words.buffer, at * 32, 32), (i * 5) % (radius + 1), i);
+      const qw = new Uint32Array(q.buffer, q.byteOffset, 8);
+      const want: IndexMatch[] = [];
+      for (let e = 0; e < n; e++) {
+        let d = 0;
+        for (let w = 0; w < 8 && d <= radius; w++) d += popcount(words[e * 8 + w]! ^ qw[w]!);
+        if (d <= radius) want.push({ id: e, distance: d });
+      }
+      expect(want.length).toBeGreaterThan(0);
+      expect(sorted(idx.search(q, radius))).toEqual(want);
+    }
+  }, 60_000);
+
   run('hides removed entries at once and shows an id added again', async () => {
     const entries = randomHashes(500, 11);
     const idx = make();
@@ -217,6 +244,12 @@ describe.each(kernels)('HammingIndex (%s kernel)', (_name, kernel) => {
     expect(idx.search(new Uint8Array(32), 0)).toEqual([{ id: 1, distance: 0 }]);
   });
 });
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) | 0;
+}
 
 function concat(hashes: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(hashes.length * 32);

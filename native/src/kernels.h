@@ -11,11 +11,15 @@ namespace tiphash {
 
 struct Kernels {
   const char* name;
-  // Keeps table entries e whose aux bits are close enough to the query's: with x = e ^ q,
-  // popcount(x & keyMask) <= keyBudget and popcount(x & auxMask) <= regionBudget.
-  // Writes base + i for each kept entry i to out (room for `count` + 16) and returns how many.
-  size_t (*filter)(const uint32_t* entries, size_t count, uint32_t q, uint32_t keyMask, uint32_t auxMask,
-                   uint32_t base, int keyBudget, int regionBudget, uint32_t* out);
+  // One key's filter over its probed buckets: for each probe p, keeps the table entries e in
+  // [p.begin, p.end) whose bits are close enough to the query word q: with x = e ^ q,
+  // popcount(x & keyMask) <= keyBudget - p.dpre and popcount(x & auxMask) <= regionBudget - p.dpre.
+  // Writes the table index of each kept entry to out (room for the probes' entries + 16), in
+  // probe order, and returns how many. Key 0's table holds 16-bit entries, the others 32-bit.
+  size_t (*filter)(const uint32_t* table, const Probe* probes, size_t count, uint32_t q, uint32_t keyMask,
+                   uint32_t auxMask, int keyBudget, int regionBudget, uint32_t* out);
+  size_t (*filter16)(const uint16_t* table, const Probe* probes, size_t count, uint32_t q, uint32_t keyMask,
+                     uint32_t auxMask, int keyBudget, int regionBudget, uint32_t* out);
   // Appends hashes[begin..end) within radius of query, as positions.
   void (*scan)(const uint64_t* hashes, uint32_t begin, uint32_t end, const uint64_t* query, int radius,
                std::vector<Hit>& hits);

@@ -3,9 +3,13 @@
 namespace tiphash {
 
 namespace {
-size_t filterGeneric(const uint32_t* e, size_t c, uint32_t q, uint32_t km, uint32_t am, uint32_t base, int kb, int rb,
+size_t filterGeneric(const uint32_t* t, const Probe* p, size_t c, uint32_t q, uint32_t km, uint32_t am, int kb, int rb,
                      uint32_t* out) {
-  return scalar::filter(e, c, q, km, am, base, kb, rb, out);
+  return scalar::filter(t, p, c, q, km, am, kb, rb, out);
+}
+size_t filter16Generic(const uint16_t* t, const Probe* p, size_t c, uint32_t q, uint32_t km, uint32_t am, int kb,
+                       int rb, uint32_t* out) {
+  return scalar::filter(t, p, c, q, km, am, kb, rb, out);
 }
 void scanGeneric(const uint64_t* h, uint32_t b, uint32_t e, const uint64_t* q, int r, std::vector<Hit>& hits) {
   scalar::scan(h, b, e, q, r, hits);
@@ -20,9 +24,13 @@ void verifyGeneric(const uint64_t* h, const uint32_t* c, size_t n, const uint64_
 #define TIPHASH_POPCNT
 #endif
 
-TIPHASH_POPCNT size_t filterPopcnt(const uint32_t* e, size_t c, uint32_t q, uint32_t km, uint32_t am, uint32_t base,
+TIPHASH_POPCNT size_t filterPopcnt(const uint32_t* t, const Probe* p, size_t c, uint32_t q, uint32_t km, uint32_t am,
                                    int kb, int rb, uint32_t* out) {
-  return scalar::filter(e, c, q, km, am, base, kb, rb, out);
+  return scalar::filter(t, p, c, q, km, am, kb, rb, out);
+}
+TIPHASH_POPCNT size_t filter16Popcnt(const uint16_t* t, const Probe* p, size_t c, uint32_t q, uint32_t km,
+                                     uint32_t am, int kb, int rb, uint32_t* out) {
+  return scalar::filter(t, p, c, q, km, am, kb, rb, out);
 }
 TIPHASH_POPCNT void scanPopcnt(const uint64_t* h, uint32_t b, uint32_t e, const uint64_t* q, int r,
                                std::vector<Hit>& hits) {
@@ -34,7 +42,7 @@ TIPHASH_POPCNT void verifyPopcnt(const uint64_t* h, const uint32_t* c, size_t n,
 }
 }  // namespace
 
-Kernels genericKernels() { return {"generic", filterGeneric, scanGeneric, verifyGeneric}; }
-Kernels popcntKernels() { return {"popcnt", filterPopcnt, scanPopcnt, verifyPopcnt}; }
+Kernels genericKernels() { return {"generic", filterGeneric, filter16Generic, scanGeneric, verifyGeneric}; }
+Kernels popcntKernels() { return {"popcnt", filterPopcnt, filter16Popcnt, scanPopcnt, verifyPopcnt}; }
 
 }  // namespace tiphash

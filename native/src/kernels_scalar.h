@@ -7,13 +7,17 @@
 
 namespace tiphash::scalar {
 
-TIPHASH_INLINE size_t filter(const uint32_t* e, size_t count, uint32_t q, uint32_t keyMask, uint32_t auxMask,
-                             uint32_t base, int keyBudget, int regionBudget, uint32_t* out) {
+template <typename Entry>
+TIPHASH_INLINE size_t filter(const Entry* table, const Probe* probes, size_t count, uint32_t q, uint32_t keyMask,
+                             uint32_t auxMask, int keyBudget, int regionBudget, uint32_t* out) {
   size_t n = 0;
-  for (size_t i = 0; i < count; i++) {
-    uint32_t x = e[i] ^ q;
-    out[n] = base + uint32_t(i);
-    n += (__builtin_popcount(x & keyMask) <= keyBudget) & (__builtin_popcount(x & auxMask) <= regionBudget);
+  for (size_t p = 0; p < count; p++) {
+    const int kb = keyBudget - probes[p].dpre, rb = regionBudget - probes[p].dpre;
+    for (uint32_t i = probes[p].begin; i < probes[p].end; i++) {
+      uint32_t x = uint32_t(table[i]) ^ q;
+      out[n] = i;
+      n += (__builtin_popcount(x & keyMask) <= kb) & (__builtin_popcount(x & auxMask) <= rb);
+    }
   }
   return n;
 }

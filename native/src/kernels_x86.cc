@@ -25,22 +25,33 @@ TIPHASH_AVX2 inline __m256i popcnt32(__m256i x) {
   return _mm256_madd_epi16(_mm256_maddubs_epi16(c, _mm256_set1_epi8(1)), _mm256_set1_epi16(1));
 }
 
-TIPHASH_AVX2 size_t filterAvx2(const uint32_t* e, size_t count, uint32_t q, uint32_t km, uint32_t am, uint32_t base,
-                               int kb, int rb, uint32_t* out) {
+// Eight entries widened to 32-bit lanes.
+TIPHASH_AVX2 inline __m256i load8(const uint32_t* e) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e)); }
+TIPHASH_AVX2 inline __m256i load8(const uint16_t* e) {
+  return _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(e)));
+}
+
+template <typename Entry>
+TIPHASH_AVX2 size_t filterAvx2(const Entry* table, const Probe* probes, size_t count, uint32_t q, uint32_t km,
+                               uint32_t am, int kb, int rb, uint32_t* out) {
   const __m256i vq = _mm256_set1_epi32(int(q)), vkm = _mm256_set1_epi32(int(km)), vam = _mm256_set1_epi32(int(am));
-  const __m256i vkb = _mm256_set1_epi32(kb), vrb = _mm256_set1_epi32(rb);
-  size_t n = 0, i = 0;
-  for (; i + 8 <= count; i += 8) {
-    __m256i x = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(e + i)), vq);
-    __m256i bad = _mm256_or_si256(_mm256_cmpgt_epi32(popcnt32(_mm256_and_si256(x, vkm)), vkb),
-                                  _mm256_cmpgt_epi32(popcnt32(_mm256_and_si256(x, vam)), vrb));
-    unsigned keep = ~unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(bad))) & 0xffu;
-    while (keep) {
-      out[n++] = base + uint32_t(i) + uint32_t(__builtin_ctz(keep));
-      keep &= keep - 1;
+  size_t n = 0;
+  for (size_t p = 0; p < count; p++) {
+    const Probe& pr = probes[p];
+    const __m256i vkb = _mm256_set1_epi32(kb - pr.dpre), vrb = _mm256_set1_epi32(rb - pr.dpre);
+    uint32_t i = pr.begin;
+    for (; i + 8 <= pr.end; i += 8) {
+      __m256i x = _mm256_xor_si256(load8(table + i), vq);
+      __m256i bad = _mm256_or_si256(_mm256_cmpgt_epi32(popcnt32(_mm256_and_si256(x, vkm)), vkb),
+                                    _mm256_cmpgt_epi32(popcnt32(_mm256_and_si256(x, vam)), vrb));
+      unsigned keep = ~unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(bad))) & 0xffu;
+      for (; keep; keep &= keep - 1) out[n++] = i + uint32_t(__builtin_ctz(keep));
     }
+    Probe tail = pr;
+    tail.begin = i;
+    n += scalar::filter(table, &tail, 1, q, km, am, kb, rb, out + n);
   }
-  return n + scalar::filter(e + i, count - i, q, km, am, base + uint32_t(i), kb, rb, out + n);
+  return n;
 }
 
 TIPHASH_AVX2 inline int distanceAvx2(const uint64_t* h, __m256i vq) {
@@ -74,25 +85,29 @@ TIPHASH_AVX2 void verifyAvx2(const uint64_t* h, const uint32_t* cand, size_t cou
   }
 }
 
-TIPHASH_AVX512 size_t filterAvx512(const uint32_t* e, size_t count, uint32_t q, uint32_t km, uint32_t am,
-                                   uint32_t base, int kb, int rb, uint32_t* out) {
+// Up to sixteen entries (live lanes) widened to 32-bit lanes.
+TIPHASH_AVX512 inline __m512i load16(const uint32_t* e, __mmask16 live) { return _mm512_maskz_loadu_epi32(live, e); }
+TIPHASH_AVX512 inline __m512i load16(const uint16_t* e, __mmask16 live) {
+  return _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(live, e));
+}
+
+// Kept entries are rare (a few in a hundred), so the mask of each sixteen is walked bit by bit
+// rather than compressed: no store depends on the count of the sixteen before.
+template <typename Entry>
+TIPHASH_AVX512 size_t filterAvx512(const Entry* table, const Probe* probes, size_t count, uint32_t q, uint32_t km,
+                                   uint32_t am, int kb, int rb, uint32_t* out) {
   const __m512i vq = _mm512_set1_epi32(int(q)), vkm = _mm512_set1_epi32(int(km)), vam = _mm512_set1_epi32(int(am));
-  const __m512i vkb = _mm512_set1_epi32(kb), vrb = _mm512_set1_epi32(rb);
-  const __m512i step = _mm512_set1_epi32(16);
-  __m512i index = _mm512_add_epi32(_mm512_set1_epi32(int(base)),
-                                   _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
   size_t n = 0;
-  for (size_t i = 0; i < count; i += 16) {
-    __mmask16 live = count - i >= 16 ? __mmask16(0xffff) : __mmask16((1u << (count - i)) - 1);
-    __m512i v = _mm512_maskz_loadu_epi32(live, e + i);
-    __m512i x = _mm512_xor_si512(v, vq);
-    __mmask16 keep = _mm512_mask_cmple_epi32_mask(live, _mm512_popcnt_epi32(_mm512_and_si512(x, vkm)), vkb);
-    keep = _mm512_mask_cmple_epi32_mask(keep, _mm512_popcnt_epi32(_mm512_and_si512(x, vam)), vrb);
-    // Compress in a register and store all 16 lanes: out has 16 entries of slack, and a
-    // compressing store to memory is microcoded and slow on AMD Zen 4/5.
-    _mm512_storeu_si512(out + n, _mm512_maskz_compress_epi32(keep, index));
-    n += size_t(__builtin_popcount(keep));
-    index = _mm512_add_epi32(index, step);
+  for (size_t p = 0; p < count; p++) {
+    const Probe& pr = probes[p];
+    const __m512i vkb = _mm512_set1_epi32(kb - pr.dpre), vrb = _mm512_set1_epi32(rb - pr.dpre);
+    for (uint32_t i = pr.begin; i < pr.end; i += 16) {
+      const __mmask16 live = pr.end - i >= 16 ? __mmask16(0xffff) : __mmask16((1u << (pr.end - i)) - 1);
+      __m512i x = _mm512_xor_si512(load16(table + i, live), vq);
+      __mmask16 keep = _mm512_mask_cmple_epi32_mask(live, _mm512_popcnt_epi32(_mm512_and_si512(x, vkm)), vkb);
+      keep = _mm512_mask_cmple_epi32_mask(keep, _mm512_popcnt_epi32(_mm512_and_si512(x, vam)), vrb);
+      for (unsigned k = keep; k; k &= k - 1) out[n++] = i + uint32_t(__builtin_ctz(k));
+    }
   }
   return n;
 }
@@ -141,8 +156,10 @@ TIPHASH_AVX512 void verifyAvx512(const uint64_t* h, const uint32_t* cand, size_t
 
 }  // namespace
 
-Kernels avx2Kernels() { return {"avx2", filterAvx2, scanAvx2, verifyAvx2}; }
-Kernels avx512Kernels() { return {"avx512", filterAvx512, scanAvx512, verifyAvx512}; }
+Kernels avx2Kernels() { return {"avx2", filterAvx2<uint32_t>, filterAvx2<uint16_t>, scanAvx2, verifyAvx2}; }
+Kernels avx512Kernels() {
+  return {"avx512", filterAvx512<uint32_t>, filterAvx512<uint16_t>, scanAvx512, verifyAvx512};
+}
 
 }  // namespace tiphash
 #endif

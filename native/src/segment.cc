@@ -7,7 +7,8 @@
 // key's top dirBits bits; each 32-bit entry packs the position, the key's remaining bits and
 // fpBits of the partner key, so most candidates die in a SIMD filter on 4 bytes without
 // touching their 32-byte hash: keep only if d(key) <= u_k and d(key) + d(partner bits) <= s_j.
-// Key 0 needs no table: the hashes themselves are sorted by it. Past 2^21 entries a bucket's
+// The hashes themselves are sorted by key 0, so key 0's table needs no positions: 16 bits per
+// entry, key 0's remaining bits and as many of key 1's as fit. Past 2^21 entries a bucket's
 // entries are grouped by blocks of 2^21 positions (the directory bounds each group), so an
 // entry keeps 21 position bits and at least 11 filter bits however large the segment grows.
 #include "segment.h"
@@ -57,6 +58,7 @@ Array<T>::~Array() {
   ::operator delete(p_, std::align_val_t(bytes >= kHuge ? kHuge : 64));
 }
 
+template class Array<uint8_t>;
 template class Array<uint16_t>;
 template class Array<uint32_t>;
 template class Array<uint64_t>;
@@ -90,41 +92,48 @@ uint64_t ballVolume(int bits, int radius) {
   return v;
 }
 
-// Appends every dirBits-bit prefix within `radius` of `center` (with its distance) to the
-// probe list. Radii up to 2 are unrolled: they are the common case and run per query.
-void addNeighbours(std::vector<Probe>& out, uint8_t key, uint32_t center, int bits, int radius, int from = 0,
-                   int used = 0) {
-  out.push_back({center, 0, 0, key, uint8_t(used)});
-  if (used == radius) return;
+// Writes every dirBits-bit prefix within `radius` of `center` (with its distance) to the probe
+// list from `at` and returns the new end. Radius 1 is unrolled: it is what r = 31 runs per key.
+size_t addNeighbours(Probe* out, size_t at, uint8_t key, uint32_t center, int bits, int radius, int from = 0,
+                     int used = 0) {
+  out[at++] = {center, 0, 0, key, uint8_t(used)};
+  if (used == radius) return at;
   if (radius - used == 1) {
-    for (int b = from; b < bits; b++) out.push_back({center ^ (1u << b), 0, 0, key, uint8_t(used + 1)});
-    return;
+    for (int b = from; b < bits; b++) out[at++] = {center ^ (1u << b), 0, 0, key, uint8_t(used + 1)};
+    return at;
   }
-  for (int b = from; b < bits; b++) addNeighbours(out, key, center ^ (1u << b), bits, radius, b + 1, used + 1);
+  for (int b = from; b < bits; b++) at = addNeighbours(out, at, key, center ^ (1u << b), bits, radius, b + 1, used + 1);
+  return at;
 }
 
 }  // namespace
 
 void Directory::build(const std::vector<uint32_t>& offsets) {
-  const size_t groups = (offsets.size() + 255) / 256;
-  bool fits = true;
-  for (size_t g = 0; g < groups && fits; g++)
-    fits = offsets[std::min(offsets.size() - 1, g * 256 + 255)] - offsets[g * 256] < 65536;
-  if (!fits) {
+  auto spans = [&](size_t group) {  // does every run of `group` buckets hold fewer entries than `limit`?
+    const uint32_t limit = group == 8 ? 256 : 65536;
+    for (size_t g = 0; g * group < offsets.size(); g++)
+      if (offsets[std::min(offsets.size() - 1, g * group + group - 1)] - offsets[g * group] >= limit) return false;
+    return true;
+  };
+  const size_t group = spans(8) ? 8 : spans(256) ? 256 : 0;
+  if (group == 0) {
     full_ = Array<uint32_t>(offsets.size());
     std::copy(offsets.begin(), offsets.end(), full_.data());
     return;
   }
-  base_ = Array<uint32_t>(groups);
-  rel_ = Array<uint16_t>(offsets.size());
+  base_ = Array<uint32_t>((offsets.size() + group - 1) / group);
+  if (group == 8) narrow_ = Array<uint8_t>(offsets.size());
+  else rel_ = Array<uint16_t>(offsets.size());
   for (size_t b = 0; b < offsets.size(); b++) {
-    if (b % 256 == 0) base_[b / 256] = offsets[b];
-    rel_[b] = uint16_t(offsets[b] - base_[b / 256]);
+    if (b % group == 0) base_[b / group] = offsets[b];
+    if (group == 8) narrow_[b] = uint8_t(offsets[b] - base_[b / group]);
+    else rel_[b] = uint16_t(offsets[b] - base_[b / group]);
   }
 }
 
 size_t Segment::bytes() const {
   size_t b = sizeof(Segment) + hashes.size() * 8 + ids.size() * 4;
+  b += table0.size() * 2;
   for (int k = 0; k < kKeys; k++) b += dir[k].bytes() + table[k].size() * 4;
   return b;
 }
@@ -138,10 +147,11 @@ std::shared_ptr<Segment> buildSegment(const std::vector<Source>& sources) {
   uint32_t n = uint32_t(live);
   s->n = n;
   s->posBits = bitsFor(n);
-  // Buckets of 29-58 entries: finer directories cost more directory misses than their shorter
-  // scans save (measured at 1M, r = 31: 65k q/s at 15 bits against 43k at 16 and 40k at 13).
+  // Buckets of 14-28 entries: longer buckets cost more lines per query than the extra
+  // directory entries (measured at 1M, r = 31, directories prefetched a pass ahead: 16 bits,
+  // ~15 entries, 77-82k q/s against 66-70k at 15 bits).
   s->dirBits = 0;
-  while (s->dirBits < 16 && (uint64_t(1) << (s->dirBits + 1)) * 29 <= n) s->dirBits++;
+  while (s->dirBits < 16 && (uint64_t(1) << (s->dirBits + 1)) * 14 <= n) s->dirBits++;
   const int residBits = 16 - s->dirBits;
   s->offBits = std::min(s->posBits, kMaxOffBits);
   s->blockBits = s->posBits - s->offBits;
@@ -171,6 +181,12 @@ std::shared_ptr<Segment> buildSegment(const std::vector<Source>& sources) {
     }
 
   const uint32_t residMask = (1u << residBits) - 1;  // residBits <= 16
+  // Key 0's table: its remaining bits and as many of key 1's as fill 16 bits; no position needed.
+  s->table0 = Array<uint16_t>(n);
+  for (uint32_t i = 0; i < n; i++) {
+    const uint64_t* hi = s->hashes.data() + size_t(i) * kWords;
+    s->table0[i] = uint16_t((keyOf(hi, 0) & residMask) | (keyOf(hi, 1) >> residBits << residBits));
+  }
   const int bb = s->blockBits, off = s->offBits;
   const uint32_t offMask = uint32_t((uint64_t(1) << off) - 1);
   const size_t groups = buckets << bb;
@@ -221,31 +237,46 @@ void searchSegment(const Segment& s, const uint64_t* q, int radius, Scratch& scr
   const uint32_t auxMask = ~offMask;
   const uint64_t* h = s.hashes.data();
 
-  // Three passes so that memory misses overlap: list every bucket to probe, then read all
-  // their bounds (and prefetch their entries), then filter. Walking the buckets one by one
-  // waits on each miss in turn; the tables are far larger than the cache.
+  // Three passes so that memory misses overlap: list every bucket to probe (prefetching its
+  // directory entry), then read their bounds (prefetching their entries), then filter. Walking
+  // the buckets one by one waits on each miss in turn; the tables are far larger than the cache.
   auto& probes = scratch.probes;
-  probes.clear();
+  size_t most = 0;
+  for (int k = 0; k < kKeys; k++)
+    if (u[k] >= 0) most += ballVolume(s.dirBits, u[k]);
+  if (probes.size() < most) probes.resize(most);
+  Probe* pr = probes.data();
+  size_t keyEnd[kKeys + 1] = {0};
   uint32_t qwords[kKeys] = {0};
+  const uint32_t residMask = (1u << residBits) - 1;
   for (int k = 0; k < kKeys; k++) {
+    keyEnd[k + 1] = keyEnd[k];
     if (u[k] < 0) continue;
     const uint32_t key = keyOf(q, k);
-    const uint64_t fp = s.fpBits ? keyOf(q, k ^ 1) >> (16 - s.fpBits) : 0;
-    qwords[k] = uint32_t((uint64_t((key & ((1u << residBits) - 1)) | (fp << residBits))) << off);
-    addNeighbours(probes, uint8_t(k), key >> shift, s.dirBits, u[k]);
+    if (k == 0) {
+      qwords[0] = (key & residMask) | (keyOf(q, 1) >> residBits << residBits);
+    } else {
+      const uint64_t fp = s.fpBits ? keyOf(q, k ^ 1) >> (16 - s.fpBits) : 0;
+      qwords[k] = uint32_t((uint64_t(key & residMask) | (fp << residBits)) << off);
+    }
+    keyEnd[k + 1] = addNeighbours(pr, keyEnd[k], uint8_t(k), key >> shift, s.dirBits, u[k]);
+    const size_t shiftBy = k == 0 ? 0 : bb;  // key 0's directory has no blocks
+    for (size_t i = keyEnd[k]; i < keyEnd[k + 1]; i++) s.dir[k].prefetch(size_t(pr[i].bucket) << shiftBy);
   }
+  const size_t np = keyEnd[kKeys];
   size_t total = 0;
-  for (Probe& p : probes) {
+  for (size_t i = 0; i < np; i++) {
+    Probe& p = pr[i];
     const Directory& dir = s.dir[p.key];
-    const size_t shiftBy = p.key == 0 ? 0 : bb;  // key 0's directory has no blocks
+    const size_t shiftBy = p.key == 0 ? 0 : bb;
     p.begin = dir.at(size_t(p.bucket) << shiftBy);
     p.end = dir.at(size_t(p.bucket + 1) << shiftBy);
     total += p.end - p.begin;
     // Whole buckets (up to 2 KiB): the hardware prefetcher would only catch up later (measured
     // at 10M, r = 31: 15k q/s against 10.7k prefetching 2 lines).
-    const char* at = p.key == 0 ? reinterpret_cast<const char*>(h + size_t(p.begin) * kWords)
+    const char* at = p.key == 0 ? reinterpret_cast<const char*>(s.table0.data() + p.begin)
                                 : reinterpret_cast<const char*>(s.table[p.key].data() + p.begin);
-    const char* stop = p.key == 0 ? reinterpret_cast<const char*>(h + size_t(p.end) * kWords)
+    const char* stop = p.key == 0 ? reinterpret_cast<const char*>(s.table0.data() + p.end)
                                   : reinterpret_cast<const char*>(s.table[p.key].data() + p.end);
     stop = std::min(stop, at + kPrefetchBytes);
     for (const char* line = at; line < stop; line += 64) __builtin_prefetch(line);
@@ -253,26 +284,39 @@ void searchSegment(const Segment& s, const uint64_t* q, int radius, Scratch& scr
   auto& cand = scratch.cand;
   if (cand.size() < total + 16) cand.resize(total + 16);
   size_t nc = 0;
-  for (const Probe& p : probes) {
-    if (p.begin == p.end) continue;
-    const int k = p.key;
-    if (k == 0) {
-      kx.scan(h, p.begin, p.end, q, radius, hits);
-      continue;
-    }
+  for (int k = 0; k < kKeys; k++) {
+    const Probe* kp = pr + keyEnd[k];
+    const size_t count = keyEnd[k + 1] - keyEnd[k];
+    if (count == 0) continue;
     const int region = u[k] + u[k ^ 1] + 1;
-    const uint32_t* table = s.table[k].data();
     const size_t from = nc;
-    nc += kx.filter(table + p.begin, p.end - p.begin, qwords[k], keyMask, auxMask, p.begin, u[k] - p.dpre,
-                    region - p.dpre, cand.data() + nc);
-    // Table indices to positions: the block comes from which group of the bucket holds the entry.
-    size_t group = size_t(p.bucket) << bb;
-    uint32_t groupEnd = s.dir[k].at(group + 1);
-    for (size_t c = from; c < nc; c++) {
-      const uint32_t idx = cand[c];
-      while (idx >= groupEnd) groupEnd = s.dir[k].at(++group + 1);
-      cand[c] = uint32_t((group & ((size_t(1) << bb) - 1)) << off) | (table[idx] & offMask);
+    if (k == 0) {
+      // Key 0's table runs parallel to the hashes: an index is a position.
+      nc += kx.filter16(s.table0.data(), kp, count, qwords[0], residMask, 0xffffu, u[0], region,
+                        cand.data() + nc);
+    } else {
+      const uint32_t* table = s.table[k].data();
+      nc += kx.filter(table, kp, count, qwords[k], keyMask, auxMask, u[k], region, cand.data() + nc);
+      // Table indices to positions: the block comes from which group of the bucket holds the entry.
+      if (bb == 0) {
+        for (size_t c = from; c < nc; c++) cand[c] = table[cand[c]] & offMask;
+      } else {
+        size_t p = 0, group = 0;
+        uint32_t groupEnd = 0;
+        for (size_t c = from; c < nc; c++) {
+          const uint32_t idx = cand[c];
+          if (c == from || idx < kp[p].begin || idx >= kp[p].end) {
+            while (idx < kp[p].begin || idx >= kp[p].end) p++;
+            group = size_t(kp[p].bucket) << bb;
+            groupEnd = s.dir[k].at(group + 1);
+          }
+          while (idx >= groupEnd) groupEnd = s.dir[k].at(++group + 1);
+          cand[c] = uint32_t((group & ((size_t(1) << bb) - 1)) << off) | (table[idx] & offMask);
+        }
+      }
     }
+    // Start fetching the survivors' hashes now, while the next keys are filtered.
+    for (size_t c = from; c < nc; c++) __builtin_prefetch(h + size_t(cand[c]) * kWords);
   }
   kx.verify(h, cand.data(), nc, q, radius, hits);
   // A hash close to the query usually passes through several keys: keep each position once.

@@ -31,34 +31,43 @@ function keyOf(h: Uint32Array, at: number, k: number): number {
   return k & 1 ? w >>> 16 : w & 0xffff;
 }
 
-/** Bucket offsets at 2 bytes a bucket, or 4 when a group of 256 buckets holds 65536 entries or more. */
+/**
+ * Bucket offsets in as few bytes as they fit (as native): a 32-bit base per 8 buckets plus an
+ * 8-bit offset per bucket when no 8 buckets hold 256 entries or more; else a base per 256
+ * buckets plus a 16-bit offset; else plain 32-bit offsets.
+ */
 class Directory {
   private readonly base: Uint32Array;
-  private readonly rel: Uint16Array | null;
+  private readonly rel: Uint8Array | Uint16Array | null;
   private readonly full: Uint32Array | null;
+  private readonly groupShift: number;
 
   constructor(offsets: Uint32Array) {
-    const groups = (offsets.length + 255) >>> 8;
-    let fits = true;
-    for (let g = 0; g < groups && fits; g++)
-      fits = offsets[Math.min(offsets.length - 1, g * 256 + 255)]! - offsets[g * 256]! < 65536;
-    if (!fits) {
+    const spans = (group: number, limit: number): boolean => {
+      for (let g = 0; g * group < offsets.length; g++)
+        if (offsets[Math.min(offsets.length - 1, g * group + group - 1)]! - offsets[g * group]! >= limit) return false;
+      return true;
+    };
+    const group = spans(8, 256) ? 8 : spans(256, 65536) ? 256 : 0;
+    if (group === 0) {
       this.full = offsets;
       this.base = new Uint32Array(0);
       this.rel = null;
+      this.groupShift = 0;
       return;
     }
     this.full = null;
-    this.base = new Uint32Array(groups);
-    this.rel = new Uint16Array(offsets.length);
+    this.groupShift = group === 8 ? 3 : 8;
+    this.base = new Uint32Array(Math.ceil(offsets.length / group));
+    this.rel = group === 8 ? new Uint8Array(offsets.length) : new Uint16Array(offsets.length);
     for (let b = 0; b < offsets.length; b++) {
-      if ((b & 255) === 0) this.base[b >>> 8] = offsets[b]!;
-      this.rel[b] = offsets[b]! - this.base[b >>> 8]!;
+      if (b % group === 0) this.base[b / group] = offsets[b]!;
+      this.rel[b] = offsets[b]! - this.base[b >>> this.groupShift]!;
     }
   }
 
   at(b: number): number {
-    return this.full ? this.full[b]! : this.base[b >>> 8]! + this.rel![b]!;
+    return this.full ? this.full[b]! : this.base[b >>> this.groupShift]! + this.rel![b]!;
   }
 
   get bytes(): number {
@@ -94,6 +103,8 @@ export class TsSegment {
   readonly hashes: Uint32Array;
   readonly ids: Uint32Array;
   private readonly dirs: Directory[] = [];
+  /** Key 0: its remaining bits and as many of key 1's as fit 16 bits, per position (as native). */
+  private table0 = new Uint16Array(0);
   private readonly tables: Uint32Array[] = [];
   // Per-query scratch, reused so a search allocates only its results.
   private cand = new Uint32Array(1024);
@@ -116,7 +127,7 @@ export class TsSegment {
     this.offBits = Math.min(p, MAX_OFF_BITS);
     this.blockBits = p - this.offBits;
     let d = 0;
-    while (d < 16 && 2 ** (d + 1) * 29 <= n) d++;
+    while (d < 16 && 2 ** (d + 1) * 14 <= n) d++;
     this.dirBits = d;
     this.fpBits = Math.min(16, Math.max(0, 32 - this.offBits - (16 - d)));
     this.hashes = new Uint32Array(n * WORDS);
@@ -128,7 +139,7 @@ export class TsSegment {
   }
 
   get bytes(): number {
-    let b = this.hashes.byteLength + this.ids.byteLength;
+    let b = this.hashes.byteLength + this.ids.byteLength + this.table0.byteLength;
     for (const d of this.dirs) b += d.bytes;
     for (const t of this.tables) b += t.byteLength;
     return b;
@@ -167,10 +178,13 @@ export class TsSegment {
     }
     const residBits = shift;
     const residMask = (1 << residBits) - 1;
+    const h = this.hashes;
+    this.table0 = new Uint16Array(n);
+    for (let i = 0; i < n; i++)
+      this.table0[i] = (keyOf(h, i * WORDS, 0) & residMask) | ((keyOf(h, i * WORDS, 1) >>> residBits) << residBits);
     const offMask = 2 ** offBits - 1;
     const groups = buckets * 2 ** blockBits;
     const sub = new Uint32Array(groups + 1);
-    const h = this.hashes;
     for (let k = 1; k < KEYS; k++) {
       sub.fill(0);
       for (let i = 0; i < n; i++) sub[((keyOf(h, i * WORDS, k) >>> shift) << blockBits) + (i >>> offBits) + 1]!++;
@@ -219,15 +233,17 @@ export class TsSegment {
     for (let k = 0; k < KEYS; k++) {
       if (u[k]! < 0) continue;
       const key = keyOf(q, 0, k);
-      const fp = this.fpBits ? keyOf(q, 0, k ^ 1) >>> (16 - this.fpBits) : 0;
-      this.queryAux[k] = (key & residMask) | (fp << shift);
+      if (k === 0) {
+        this.queryAux[0] = (key & residMask) | ((keyOf(q, 0, 1) >>> shift) << shift);
+      } else {
+        const fp = this.fpBits ? keyOf(q, 0, k ^ 1) >>> (16 - this.fpBits) : 0;
+        this.queryAux[k] = (key & residMask) | (fp << shift);
+      }
       const from = np;
       np = this.neighbours(key >>> shift, u[k]!, np);
       const dir = this.dirs[k]!;
       const step = k === 0 ? 1 : 2 ** bb;
-      // Key 0's buckets are runs of the hashes themselves; the others', runs of its table.
-      const table = k === 0 ? this.hashes : this.tables[k]!;
-      const width = k === 0 ? WORDS : 1;
+      const table = k === 0 ? this.table0 : this.tables[k]!;
       for (let j = from; j < np; j++) {
         this.probeKey[j] = k;
         const group = this.probeBuckets[j]! * step;
@@ -235,7 +251,7 @@ export class TsSegment {
         const end = dir.at(group + step);
         this.probeBegin[j] = begin;
         this.probeEnd[j] = end;
-        if (end > begin) touched ^= table[begin * width]! ^ table[(end - 1) * width]!;
+        if (end > begin) touched ^= table[begin]! ^ table[end - 1]!;
       }
     }
 
@@ -245,22 +261,25 @@ export class TsSegment {
       const end = this.probeEnd[j]!;
       if (begin === end) continue;
       const k = this.probeKey[j]!;
-      if (k === 0) {
-        scan(this.hashes, this.ids, begin, end, q, radius, tag, sink);
-        continue;
-      }
       const qaux = this.queryAux[k]!;
-      const table = this.tables[k]!;
-      const dir = this.dirs[k]!;
-      let group = this.probeBuckets[j]! * 2 ** bb;
-      let groupEnd = dir.at(group + 1);
       const keyBudget = u[k]! - this.probeDist[j]!;
       const regionBudget = u[k]! + u[k ^ 1]! + 1 - this.probeDist[j]!;
       if (nc + end - begin > this.cand.length) this.growCand(nc + end - begin);
       const cand = this.cand;
+      if (k === 0) {
+        // Key 0's table runs parallel to the hashes: an index is a position.
+        const passes = this.passTable(keyBudget, regionBudget, residMask);
+        const table0 = this.table0;
+        for (let i = begin; i < end; i++) if (passes[table0[i]! ^ qaux] === 1) cand[nc++] = i;
+        continue;
+      }
+      const table = this.tables[k]!;
+      const dir = this.dirs[k]!;
+      let group = this.probeBuckets[j]! * 2 ** bb;
+      let groupEnd = dir.at(group + 1);
       if (lutAux) {
         // One lookup decides: pass[x] is 1 when x's key bits and all its bits are within budget.
-        const passes = this.passTable(keyBudget, regionBudget, residMask, 32 - off);
+        const passes = this.passTable(keyBudget, regionBudget, residMask);
         for (let i = begin; i < end; i++) {
           const e = table[i]!;
           if (passes[(e >>> off) ^ qaux] === 1) {
@@ -292,11 +311,11 @@ export class TsSegment {
   }
 
   /** The filter's verdict for every aux value under one pair of budgets, built once per pair. */
-  private passTable(keyBudget: number, regionBudget: number, residMask: number, auxBits: number): Uint8Array {
+  private passTable(keyBudget: number, regionBudget: number, residMask: number): Uint8Array {
     const slot = (keyBudget + 1) * 64 + regionBudget + 1;
     let t = this.passTables.get(slot);
     if (!t) {
-      t = new Uint8Array(2 ** auxBits);
+      t = new Uint8Array(65536);
       for (let x = 0; x < t.length; x++)
         t[x] = POPCOUNT16[x]! <= regionBudget && POPCOUNT16[x & residMask]! <= keyBudget ? 1 : 0;
       this.passTables.set(slot, t);
