@@ -38,9 +38,10 @@ function keyOf(h: Uint32Array, at: number, k: number): number {
  */
 class Directory {
   private readonly base: Uint32Array;
-  private readonly rel: Uint8Array | Uint16Array | null;
+  // Two fields rather than one of either type, so each load site sees one array type.
+  private readonly narrow: Uint8Array | null;
+  private readonly rel: Uint16Array | null;
   private readonly full: Uint32Array | null;
-  private readonly groupShift: number;
 
   constructor(offsets: Uint32Array) {
     const spans = (group: number, limit: number): boolean => {
@@ -49,29 +50,25 @@ class Directory {
       return true;
     };
     const group = spans(8, 256) ? 8 : spans(256, 65536) ? 256 : 0;
-    if (group === 0) {
-      this.full = offsets;
-      this.base = new Uint32Array(0);
-      this.rel = null;
-      this.groupShift = 0;
-      return;
-    }
-    this.full = null;
-    this.groupShift = group === 8 ? 3 : 8;
-    this.base = new Uint32Array(Math.ceil(offsets.length / group));
-    this.rel = group === 8 ? new Uint8Array(offsets.length) : new Uint16Array(offsets.length);
+    this.full = group === 0 ? offsets : null;
+    this.base = new Uint32Array(group ? Math.ceil(offsets.length / group) : 0);
+    this.narrow = group === 8 ? new Uint8Array(offsets.length) : null;
+    this.rel = group === 256 ? new Uint16Array(offsets.length) : null;
+    const rel = this.narrow ?? this.rel;
+    if (!rel) return;
     for (let b = 0; b < offsets.length; b++) {
       if (b % group === 0) this.base[b / group] = offsets[b]!;
-      this.rel[b] = offsets[b]! - this.base[b >>> this.groupShift]!;
+      rel[b] = offsets[b]! - this.base[Math.floor(b / group)]!;
     }
   }
 
   at(b: number): number {
-    return this.full ? this.full[b]! : this.base[b >>> this.groupShift]! + this.rel![b]!;
+    if (this.narrow) return this.base[b >>> 3]! + this.narrow[b]!;
+    return this.full ? this.full[b]! : this.base[b >>> 8]! + this.rel![b]!;
   }
 
   get bytes(): number {
-    return this.full ? this.full.byteLength : this.base.byteLength + this.rel!.byteLength;
+    return this.base.byteLength + (this.narrow?.byteLength ?? 0) + (this.rel?.byteLength ?? 0) + (this.full?.byteLength ?? 0);
   }
 }
 
@@ -116,6 +113,8 @@ export class TsSegment {
   private readonly passTables = new Map<number, Uint8Array>();
   /** Per key, the query's bits as a table entry holds them above its offset (set per search). */
   private readonly queryAux = new Int32Array(KEYS);
+  /** Per key, where its probes start in the probe arrays (set per search). */
+  private readonly keyFrom = new Int32Array(KEYS + 1);
   /** Where the touch loads go, so the compiler cannot drop them. */
   touched = 0;
 
@@ -224,13 +223,16 @@ export class TsSegment {
     // The aux bits (above the offset) fit a 16-bit table lookup once offsets take 16 bits.
     const lutAux = off >= 16;
 
-    // As native: list every bucket to probe and read its bounds and first and last entries
-    // (independent loads the CPU overlaps, in place of a prefetch), then filter. Filtering
-    // bucket by bucket waited on each cache miss in turn (measured at 1M, r = 31: the
-    // table load was half the search time).
+    // As native: list every bucket to probe, touch its directory entry, then read its bounds and
+    // touch its first and last entries (independent loads the CPU overlaps, in place of a
+    // prefetch), then filter. Filtering bucket by bucket waited on each cache miss in turn
+    // (measured at 1M, r = 31: the table load was half the search time); tight touch loops
+    // keep more loads in flight than one loop doing all three.
     let np = 0;
     let touched = 0;
+    const keyFrom = this.keyFrom;
     for (let k = 0; k < KEYS; k++) {
+      keyFrom[k] = np;
       if (u[k]! < 0) continue;
       const key = keyOf(q, 0, k);
       if (k === 0) {
@@ -243,16 +245,25 @@ export class TsSegment {
       np = this.neighbours(key >>> shift, u[k]!, np);
       const dir = this.dirs[k]!;
       const step = k === 0 ? 1 : 2 ** bb;
-      const table = k === 0 ? this.table0 : this.tables[k]!;
       for (let j = from; j < np; j++) {
         this.probeKey[j] = k;
-        const group = this.probeBuckets[j]! * step;
-        const begin = dir.at(group);
-        const end = dir.at(group + step);
-        this.probeBegin[j] = begin;
-        this.probeEnd[j] = end;
-        if (end > begin) touched ^= table[begin]! ^ table[end - 1]!;
+        touched ^= dir.at(this.probeBuckets[j]! * step);
       }
+    }
+    keyFrom[KEYS] = np;
+    for (let k = 0; k < KEYS; k++) {
+      const dir = this.dirs[k]!;
+      const step = k === 0 ? 1 : 2 ** bb;
+      const table = k === 0 ? this.table0 : this.tables[k]!;
+      const begins = this.probeBegin;
+      const ends = this.probeEnd;
+      for (let j = keyFrom[k]!; j < keyFrom[k + 1]!; j++) {
+        const group = this.probeBuckets[j]! * step;
+        begins[j] = dir.at(group);
+        ends[j] = dir.at(group + step);
+      }
+      for (let j = keyFrom[k]!; j < keyFrom[k + 1]!; j++)
+        if (ends[j]! > begins[j]!) touched ^= table[begins[j]!]! ^ table[ends[j]! - 1]!;
     }
 
     let nc = 0;
