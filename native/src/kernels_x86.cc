@@ -91,12 +91,16 @@ TIPHASH_AVX512 inline __m512i load16(const uint16_t* e, __mmask16 live) {
   return _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(live, e));
 }
 
-// Kept entries are rare (a few in a hundred), so the mask of each sixteen is walked bit by bit
-// rather than compressed: no store depends on the count of the sixteen before.
+// Most sixteens keep nothing at r <= 31 and are skipped by one branch; the others compress their
+// indices in a register and store all 16 lanes (out has 16 entries of slack; a compressing store
+// to memory is microcoded and slow on AMD Zen 4/5). Walking the mask bit by bit instead
+// mispredicts at large radii, where a tenth of the entries survive (10M, r = 47: 1.17 ms a
+// query against 0.98).
 template <typename Entry>
 TIPHASH_AVX512 size_t filterAvx512(const Entry* table, const Probe* probes, size_t count, uint32_t q, uint32_t km,
                                    uint32_t am, int kb, int rb, uint32_t* out) {
   const __m512i vq = _mm512_set1_epi32(int(q)), vkm = _mm512_set1_epi32(int(km)), vam = _mm512_set1_epi32(int(am));
+  const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   size_t n = 0;
   for (size_t p = 0; p < count; p++) {
     const Probe& pr = probes[p];
@@ -106,7 +110,11 @@ TIPHASH_AVX512 size_t filterAvx512(const Entry* table, const Probe* probes, size
       __m512i x = _mm512_xor_si512(load16(table + i, live), vq);
       __mmask16 keep = _mm512_mask_cmple_epi32_mask(live, _mm512_popcnt_epi32(_mm512_and_si512(x, vkm)), vkb);
       keep = _mm512_mask_cmple_epi32_mask(keep, _mm512_popcnt_epi32(_mm512_and_si512(x, vam)), vrb);
-      for (unsigned k = keep; k; k &= k - 1) out[n++] = i + uint32_t(__builtin_ctz(k));
+      if (keep) {
+        const __m512i index = _mm512_add_epi32(_mm512_set1_epi32(int(i)), lanes);
+        _mm512_storeu_si512(out + n, _mm512_maskz_compress_epi32(keep, index));
+        n += size_t(__builtin_popcount(keep));
+      }
     }
   }
   return n;

@@ -31,6 +31,7 @@ constexpr size_t kHuge = size_t(2) << 20;
 #endif
 constexpr int kMaxOffBits = TIPHASH_MAX_OFF_BITS;
 constexpr ptrdiff_t kPrefetchBytes = 2048;
+constexpr size_t kEarlyFetch = 256;  // candidates whose hashes are prefetched as they are found
 
 template <typename T>
 Array<T>::Array(size_t n) : n_(n) {
@@ -315,8 +316,10 @@ void searchSegment(const Segment& s, const uint64_t* q, int radius, Scratch& scr
         }
       }
     }
-    // Start fetching the survivors' hashes now, while the next keys are filtered.
-    for (size_t c = from; c < nc; c++) __builtin_prefetch(h + size_t(cand[c]) * kWords);
+    // Start fetching the survivors' hashes now, while the next keys are filtered; past a few
+    // hundred (large radii) the burst would stall the filter and evict itself before the verify
+    // (measured at 10M, r = 47: 1.31 ms a query against 1.19 without), so verify fetches those.
+    for (size_t c = from; c < nc && c < kEarlyFetch; c++) __builtin_prefetch(h + size_t(cand[c]) * kWords);
   }
   kx.verify(h, cand.data(), nc, q, radius, hits);
   // A hash close to the query usually passes through several keys: keep each position once.
