@@ -292,9 +292,14 @@ export class TsSegment {
       if (lutAux) {
         // One lookup decides: pass[x] is 1 when x's key bits and all its bits are within budget.
         const passes = this.passTable(keyBudget, regionBudget, residMask);
+        // With no key bits to spare, most entries fail on them: one AND rejects those before the
+        // table lookup (a random read in up to 64 KB, past the L1 cache). Below 2^16 entries per
+        // key bucket group, e.g. 100k entries with 4 key bits left in each entry, that is 15 in 16.
+        const keyZero = keyBudget === 0 ? residMask : 0;
         for (let i = begin; i < end; i++) {
           const e = table[i]!;
-          if (passes[(e >>> off) ^ qaux] === 1) {
+          const x = (e >>> off) ^ qaux;
+          if ((x & keyZero) === 0 && passes[x] === 1) {
             // The entry's block is the group of the bucket that holds it.
             while (i >= groupEnd) groupEnd = dir.at(++group + 1);
             cand[nc++] = (group & blockMask) * 2 ** off + (e & offMask);
