@@ -110,7 +110,9 @@ export class TsSegment {
   private probeKey = new Int32Array(1024);
   private probeBegin = new Int32Array(1024);
   private probeEnd = new Int32Array(1024);
-  private readonly passTables = new Map<number, Uint8Array>();
+  private readonly passTables: Array<Uint8Array | undefined> = [];
+  /** Per radius: 1 when probing, 2 when a scan is cheaper (0: not yet decided). */
+  private readonly plans = new Uint8Array(257);
   /** Per key, the query's bits as a table entry holds them above its offset (set per search). */
   private readonly queryAux = new Int32Array(KEYS);
   /** Per key, where its probes start in the probe arrays (set per search). */
@@ -208,9 +210,7 @@ export class TsSegment {
   search(q: Uint32Array, radius: number, tag: number, sink: HitSink): void {
     if (this.n === 0 || radius < 0) return;
     const u = probeRadii(radius);
-    let covered = 0;
-    for (let k = 0; k < KEYS; k++) if (u[k]! >= 0) covered += ballVolume(this.dirBits, u[k]!) / 2 ** this.dirBits;
-    if (covered > MAX_COVERAGE) {
+    if (this.scansAt(radius, u)) {
       scan(this.hashes, this.ids, 0, this.n, q, radius, tag, sink);
       return;
     }
@@ -248,7 +248,7 @@ export class TsSegment {
       const step = k === 0 ? 1 : 2 ** bb;
       for (let j = from; j < np; j++) {
         this.probeKey[j] = k;
-        touched ^= dir.at(this.probeBuckets[j]! * step);
+        this.probeBegin[j] = dir.at(this.probeBuckets[j]! * step);
       }
     }
     keyFrom[KEYS] = np;
@@ -258,11 +258,7 @@ export class TsSegment {
       const table = k === 0 ? this.table0 : this.tables[k]!;
       const begins = this.probeBegin;
       const ends = this.probeEnd;
-      for (let j = keyFrom[k]!; j < keyFrom[k + 1]!; j++) {
-        const group = this.probeBuckets[j]! * step;
-        begins[j] = dir.at(group);
-        ends[j] = dir.at(group + step);
-      }
+      for (let j = keyFrom[k]!; j < keyFrom[k + 1]!; j++) ends[j] = dir.at((this.probeBuckets[j]! + 1) * step);
       for (let j = keyFrom[k]!; j < keyFrom[k + 1]!; j++)
         if (ends[j]! > begins[j]!) touched ^= table[begins[j]!]! ^ table[ends[j]! - 1]!;
     }
@@ -288,7 +284,8 @@ export class TsSegment {
       const table = this.tables[k]!;
       const dir = this.dirs[k]!;
       let group = this.probeBuckets[j]! * 2 ** bb;
-      let groupEnd = dir.at(group + 1);
+      // Without blocks a bucket is one group: no entry reaches its end.
+      let groupEnd = bb ? dir.at(group + 1) : end;
       if (lutAux) {
         // One lookup decides: pass[x] is 1 when x's key bits and all its bits are within budget.
         const passes = this.passTable(keyBudget, regionBudget, residMask);
@@ -327,15 +324,26 @@ export class TsSegment {
     dedupe(sink, first);
   }
 
+  /** Whether a straight scan is cheaper than probing at this radius: the probes would cover most of every table. */
+  private scansAt(radius: number, u: Int32Array): boolean {
+    const r = Math.min(radius, 256);
+    if (this.plans[r] === 0) {
+      let covered = 0;
+      for (let k = 0; k < KEYS; k++) if (u[k]! >= 0) covered += ballVolume(this.dirBits, u[k]!) / 2 ** this.dirBits;
+      this.plans[r] = covered > MAX_COVERAGE ? 2 : 1;
+    }
+    return this.plans[r] === 2;
+  }
+
   /** The filter's verdict for every aux value under one pair of budgets, built once per pair. */
   private passTable(keyBudget: number, regionBudget: number, residMask: number): Uint8Array {
     const slot = (keyBudget + 1) * 64 + regionBudget + 1;
-    let t = this.passTables.get(slot);
+    let t = this.passTables[slot];
     if (!t) {
       t = new Uint8Array(65536);
       for (let x = 0; x < t.length; x++)
         t[x] = POPCOUNT16[x]! <= regionBudget && POPCOUNT16[x & residMask]! <= keyBudget ? 1 : 0;
-      this.passTables.set(slot, t);
+      this.passTables[slot] = t;
     }
     return t;
   }
@@ -368,6 +376,14 @@ export class TsSegment {
     this.probeBuckets[at] = center;
     this.probeDist[at++] = used;
     if (used === radius) return at;
+    if (radius - used === 1) {
+      // The last flip unrolled (as native): r = 31 probes each key at radius 1.
+      for (let b = from; b < this.dirBits; b++) {
+        this.probeBuckets[at] = center ^ (1 << b);
+        this.probeDist[at++] = used + 1;
+      }
+      return at;
+    }
     for (let b = from; b < this.dirBits; b++) at = this.enumerate(center ^ (1 << b), radius, b + 1, used + 1, at);
     return at;
   }
