@@ -259,8 +259,13 @@ export class TsSegment {
       const begins = this.probeBegin;
       const ends = this.probeEnd;
       for (let j = keyFrom[k]!; j < keyFrom[k + 1]!; j++) ends[j] = dir.at((this.probeBuckets[j]! + 1) * step);
-      for (let j = keyFrom[k]!; j < keyFrom[k + 1]!; j++)
-        if (ends[j]! > begins[j]!) touched ^= table[begins[j]!]! ^ table[ends[j]! - 1]!;
+      // One load per cache line of the bucket (16 entries of 4 bytes, 32 of key 0's 2), and the last.
+      const stride = k === 0 ? 32 : 16;
+      for (let j = keyFrom[k]!; j < keyFrom[k + 1]!; j++) {
+        const end = ends[j]!;
+        for (let i = begins[j]!; i < end; i += stride) touched ^= table[i]!;
+        if (end > begins[j]!) touched ^= table[end - 1]!;
+      }
     }
 
     let nc = 0;
@@ -278,7 +283,11 @@ export class TsSegment {
         // Key 0's table runs parallel to the hashes: an index is a position.
         const passes = this.passTable(keyBudget, regionBudget, residMask);
         const table0 = this.table0;
-        for (let i = begin; i < end; i++) if (passes[table0[i]! ^ qaux] === 1) cand[nc++] = i;
+        const keyZero = keyBudget === 0 ? residMask : 0; // as below
+        for (let i = begin; i < end; i++) {
+          const x = table0[i]! ^ qaux;
+          if ((x & keyZero) === 0 && passes[x] === 1) cand[nc++] = i;
+        }
         continue;
       }
       const table = this.tables[k]!;
@@ -290,8 +299,8 @@ export class TsSegment {
         // One lookup decides: pass[x] is 1 when x's key bits and all its bits are within budget.
         const passes = this.passTable(keyBudget, regionBudget, residMask);
         // With no key bits to spare, most entries fail on them: one AND rejects those before the
-        // table lookup (a random read in up to 64 KB, past the L1 cache). Below 2^16 entries per
-        // key bucket group, e.g. 100k entries with 4 key bits left in each entry, that is 15 in 16.
+        // table lookup (a random read in up to 64 KB, past the L1 cache). At 100k entries, where
+        // an entry keeps 4 bits of its key, that is 15 in 16 entries of a bucket one bit away.
         const keyZero = keyBudget === 0 ? residMask : 0;
         for (let i = begin; i < end; i++) {
           const e = table[i]!;
