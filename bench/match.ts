@@ -14,8 +14,7 @@
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { mulberry32 } from '../src/core/random.js';
 import { loadNative } from '../native/index.js';
 import { chooseKernel, requestedImpl, type IndexImpl } from '../src/matching/create-index.js';

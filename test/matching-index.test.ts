@@ -8,6 +8,7 @@ import type { HammingKernel } from '../src/matching/kernel.js';
 import { nativeKernel } from '../src/matching/kernel-native.js';
 import { tsKernel } from '../src/matching/kernel-ts.js';
 import { SegmentedIndex, type SegmentedIndexOptions } from '../src/matching/segmented-index.js';
+import { popcount32 } from '../src/matching/ts-segment.js';
 import { mulberry32 } from '../src/core/random.js';
 import { bruteForce, clustered, flip, randomHashes, type Entry } from './matching-helpers.js';
 
@@ -201,7 +202,7 @@ describe.each(kernels)('HammingIndex (%s kernel)', (_name, kernel) => {
       const want: IndexMatch[] = [];
       for (let e = 0; e < n; e++) {
         let d = 0;
-        for (let w = 0; w < 8 && d <= radius; w++) d += popcount(words[e * 8 + w]! ^ qw[w]!);
+        for (let w = 0; w < 8 && d <= radius; w++) d += popcount32(words[e * 8 + w]! ^ qw[w]!);
         if (d <= radius) want.push({ id: e, distance: d });
       }
       expect(want.length).toBeGreaterThan(0);
@@ -244,12 +245,6 @@ describe.each(kernels)('HammingIndex (%s kernel)', (_name, kernel) => {
     expect(idx.search(new Uint8Array(32), 0)).toEqual([{ id: 1, distance: 0 }]);
   });
 });
-
-function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) | 0;
-}
 
 function concat(hashes: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(hashes.length * 32);

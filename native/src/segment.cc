@@ -68,6 +68,17 @@ namespace {
 
 inline uint32_t keyOf(const uint64_t* h, int k) { return uint32_t(h[k >> 2] >> ((k & 3) * 16)) & 0xffffu; }
 
+// The filter bits a table entry holds for hash h, and a query is compared with: key 0's
+// remaining bits with key 1's top bits above them (16 bits); for k >= 1 the key's remaining
+// bits with fpBits of its partner's top bits above them. Build and search both use these.
+inline uint32_t key0Aux(const uint64_t* h, int residBits) {
+  return (keyOf(h, 0) & ((1u << residBits) - 1)) | (keyOf(h, 1) >> residBits << residBits);
+}
+inline uint64_t keyAux(const uint64_t* h, int k, int residBits, int fpBits) {
+  const uint64_t fp = fpBits ? keyOf(h, k ^ 1) >> (16 - fpBits) : 0;
+  return (keyOf(h, k) & ((1u << residBits) - 1)) | (fp << residBits);
+}
+
 int bitsFor(uint64_t n) {
   int b = 1;
   while (b < 32 && (uint64_t(1) << b) < n) b++;
@@ -181,13 +192,9 @@ std::shared_ptr<Segment> buildSegment(const std::vector<Source>& sources) {
       s->ids[at] = src.ids[i];
     }
 
-  const uint32_t residMask = (1u << residBits) - 1;  // residBits <= 16
-  // Key 0's table: its remaining bits and as many of key 1's as fill 16 bits; no position needed.
+  // Key 0's table: no position needed, the index is the position.
   s->table0 = Array<uint16_t>(n);
-  for (uint32_t i = 0; i < n; i++) {
-    const uint64_t* hi = s->hashes.data() + size_t(i) * kWords;
-    s->table0[i] = uint16_t((keyOf(hi, 0) & residMask) | (keyOf(hi, 1) >> residBits << residBits));
-  }
+  for (uint32_t i = 0; i < n; i++) s->table0[i] = uint16_t(key0Aux(s->hashes.data() + size_t(i) * kWords, residBits));
   const int bb = s->blockBits, off = s->offBits;
   const uint32_t offMask = uint32_t((uint64_t(1) << off) - 1);
   const size_t groups = buckets << bb;
@@ -203,10 +210,8 @@ std::shared_ptr<Segment> buildSegment(const std::vector<Source>& sources) {
     s->table[k] = Array<uint32_t>(n);
     for (uint32_t i = 0; i < n; i++) {
       const uint64_t* hi = h + size_t(i) * kWords;
-      uint32_t key = keyOf(hi, k);
-      uint64_t fp = s->fpBits ? keyOf(hi, k ^ 1) >> (16 - s->fpBits) : 0;
-      uint64_t aux = (key & residMask) | (fp << residBits);
-      s->table[k][fill[size_t(key >> shift) << bb | (i >> off)]++] = uint32_t((i & offMask) | (aux << off));
+      const uint64_t aux = keyAux(hi, k, residBits, s->fpBits);
+      s->table[k][fill[size_t(keyOf(hi, k) >> shift) << bb | (i >> off)]++] = uint32_t((i & offMask) | (aux << off));
     }
   }
   return s;
@@ -253,14 +258,8 @@ void searchSegment(const Segment& s, const uint64_t* q, int radius, Scratch& scr
   for (int k = 0; k < kKeys; k++) {
     keyEnd[k + 1] = keyEnd[k];
     if (u[k] < 0) continue;
-    const uint32_t key = keyOf(q, k);
-    if (k == 0) {
-      qwords[0] = (key & residMask) | (keyOf(q, 1) >> residBits << residBits);
-    } else {
-      const uint64_t fp = s.fpBits ? keyOf(q, k ^ 1) >> (16 - s.fpBits) : 0;
-      qwords[k] = uint32_t((uint64_t(key & residMask) | (fp << residBits)) << off);
-    }
-    keyEnd[k + 1] = addNeighbours(pr, keyEnd[k], uint8_t(k), key >> shift, s.dirBits, u[k]);
+    qwords[k] = k == 0 ? key0Aux(q, residBits) : uint32_t(keyAux(q, k, residBits, s.fpBits) << off);
+    keyEnd[k + 1] = addNeighbours(pr, keyEnd[k], uint8_t(k), keyOf(q, k) >> shift, s.dirBits, u[k]);
     const size_t shiftBy = k == 0 ? 0 : bb;  // key 0's directory has no blocks
     for (size_t i = keyEnd[k]; i < keyEnd[k + 1]; i++) s.dir[k].prefetch(size_t(pr[i].bucket) << shiftBy);
   }
@@ -275,11 +274,11 @@ void searchSegment(const Segment& s, const uint64_t* q, int radius, Scratch& scr
     total += p.end - p.begin;
     // Whole buckets (up to 2 KiB): the hardware prefetcher would only catch up later (measured
     // at 10M, r = 31: 15k q/s against 10.7k prefetching 2 lines).
-    const char* at = p.key == 0 ? reinterpret_cast<const char*>(s.table0.data() + p.begin)
-                                : reinterpret_cast<const char*>(s.table[p.key].data() + p.begin);
-    const char* stop = p.key == 0 ? reinterpret_cast<const char*>(s.table0.data() + p.end)
-                                  : reinterpret_cast<const char*>(s.table[p.key].data() + p.end);
-    stop = std::min(stop, at + kPrefetchBytes);
+    const char* table = p.key == 0 ? reinterpret_cast<const char*>(s.table0.data())
+                                   : reinterpret_cast<const char*>(s.table[p.key].data());
+    const size_t width = p.key == 0 ? 2 : 4;
+    const char* at = table + p.begin * width;
+    const char* stop = std::min(table + p.end * width, at + kPrefetchBytes);
     for (const char* line = at; line < stop; line += 64) __builtin_prefetch(line);
   }
   auto& cand = scratch.cand;
@@ -304,10 +303,11 @@ void searchSegment(const Segment& s, const uint64_t* q, int radius, Scratch& scr
       } else {
         size_t p = 0, group = 0;
         uint32_t groupEnd = 0;
+        auto outside = [&](uint32_t idx) { return idx < kp[p].begin || idx >= kp[p].end; };
         for (size_t c = from; c < nc; c++) {
           const uint32_t idx = cand[c];
-          if (c == from || idx < kp[p].begin || idx >= kp[p].end) {
-            while (idx < kp[p].begin || idx >= kp[p].end) p++;
+          if (c == from || outside(idx)) {  // the first of a probe's survivors (they come in probe order)
+            while (outside(idx)) p++;
             group = size_t(kp[p].bucket) << bb;
             groupEnd = s.dir[k].at(group + 1);
           }

@@ -32,6 +32,19 @@ function keyOf(h: Uint32Array, at: number, k: number): number {
 }
 
 /**
+ * The filter bits a table entry holds for the hash at `at`, and a query is compared with (as
+ * native): key 0's remaining bits with key 1's top bits above them (16 bits); for k >= 1 the
+ * key's remaining bits with fpBits of its partner's top bits above them.
+ */
+function key0Aux(h: Uint32Array, at: number, residBits: number): number {
+  return (keyOf(h, at, 0) & ((1 << residBits) - 1)) | ((keyOf(h, at, 1) >>> residBits) << residBits);
+}
+function keyAux(h: Uint32Array, at: number, k: number, residBits: number, fpBits: number): number {
+  const fp = fpBits ? keyOf(h, at, k ^ 1) >>> (16 - fpBits) : 0;
+  return (keyOf(h, at, k) & ((1 << residBits) - 1)) | (fp << residBits);
+}
+
+/**
  * Bucket offsets in as few bytes as they fit (as native): a 32-bit base per 8 buckets plus an
  * 8-bit offset per bucket when no 8 buckets hold 256 entries or more; else a base per 256
  * buckets plus a 16-bit offset; else plain 32-bit offsets.
@@ -56,9 +69,10 @@ class Directory {
     this.rel = group === 256 ? new Uint16Array(offsets.length) : null;
     const rel = this.narrow ?? this.rel;
     if (!rel) return;
+    const shift = group === 8 ? 3 : 8;
     for (let b = 0; b < offsets.length; b++) {
-      if (b % group === 0) this.base[b / group] = offsets[b]!;
-      rel[b] = offsets[b]! - this.base[Math.floor(b / group)]!;
+      if (b % group === 0) this.base[b >>> shift] = offsets[b]!;
+      rel[b] = offsets[b]! - this.base[b >>> shift]!;
     }
   }
 
@@ -179,11 +193,9 @@ export class TsSegment {
       }
     }
     const residBits = shift;
-    const residMask = (1 << residBits) - 1;
     const h = this.hashes;
     this.table0 = new Uint16Array(n);
-    for (let i = 0; i < n; i++)
-      this.table0[i] = (keyOf(h, i * WORDS, 0) & residMask) | ((keyOf(h, i * WORDS, 1) >>> residBits) << residBits);
+    for (let i = 0; i < n; i++) this.table0[i] = key0Aux(h, i * WORDS, residBits);
     const offMask = 2 ** offBits - 1;
     const groups = buckets * 2 ** blockBits;
     const sub = new Uint32Array(groups + 1);
@@ -195,10 +207,9 @@ export class TsSegment {
       const fill = sub.slice(0, groups);
       const table = new Uint32Array(n);
       for (let i = 0; i < n; i++) {
-        const key = keyOf(h, i * WORDS, k);
-        const fp = fpBits ? keyOf(h, i * WORDS, k ^ 1) >>> (16 - fpBits) : 0;
-        const aux = (key & residMask) | (fp << residBits);
-        table[fill[((key >>> shift) << blockBits) + (i >>> offBits)]!++] = ((i & offMask) | (aux << offBits)) >>> 0;
+        const aux = keyAux(h, i * WORDS, k, residBits, fpBits);
+        table[fill[((keyOf(h, i * WORDS, k) >>> shift) << blockBits) + (i >>> offBits)]!++] =
+          ((i & offMask) | (aux << offBits)) >>> 0;
         if ((i & (STEP - 1)) === STEP - 1) yield;
       }
       this.tables.push(table);
@@ -224,26 +235,20 @@ export class TsSegment {
     // The aux bits (above the offset) fit a 16-bit table lookup once offsets take 16 bits.
     const lutAux = off >= 16;
 
-    // As native: list every bucket to probe, touch its directory entry, then read its bounds and
-    // touch its first and last entries (independent loads the CPU overlaps, in place of a
-    // prefetch), then filter. Filtering bucket by bucket waited on each cache miss in turn
-    // (measured at 1M, r = 31: the table load was half the search time); tight touch loops
-    // keep more loads in flight than one loop doing all three.
+    // As native: list every bucket to probe and read where it starts in the directory, then
+    // where it ends, and touch each cache line of its entries (independent loads the CPU
+    // overlaps, in place of a prefetch), then filter. Filtering bucket by bucket waited on each
+    // cache miss in turn (measured at 1M, r = 31: the table load was half the search time);
+    // tight loops keep more loads in flight than one loop doing all of it.
     let np = 0;
     let touched = 0;
     const keyFrom = this.keyFrom;
     for (let k = 0; k < KEYS; k++) {
       keyFrom[k] = np;
       if (u[k]! < 0) continue;
-      const key = keyOf(q, 0, k);
-      if (k === 0) {
-        this.queryAux[0] = (key & residMask) | ((keyOf(q, 0, 1) >>> shift) << shift);
-      } else {
-        const fp = this.fpBits ? keyOf(q, 0, k ^ 1) >>> (16 - this.fpBits) : 0;
-        this.queryAux[k] = (key & residMask) | (fp << shift);
-      }
+      this.queryAux[k] = k === 0 ? key0Aux(q, 0, shift) : keyAux(q, 0, k, shift, this.fpBits);
       const from = np;
-      np = this.neighbours(key >>> shift, u[k]!, np);
+      np = this.neighbours(keyOf(q, 0, k) >>> shift, u[k]!, np);
       const dir = this.dirs[k]!;
       const step = k === 0 ? 1 : 2 ** bb;
       for (let j = from; j < np; j++) {
@@ -279,11 +284,14 @@ export class TsSegment {
       const regionBudget = u[k]! + u[k ^ 1]! + 1 - this.probeDist[j]!;
       if (nc + end - begin > this.cand.length) this.growCand(nc + end - begin);
       const cand = this.cand;
+      // With no key bits to spare, most entries fail on them: one AND rejects those before the
+      // filter table lookup (a random read in up to 64 KB, past the L1 cache). At 100k entries,
+      // where an entry keeps 4 bits of its key, that is 15 in 16 entries of a bucket one bit away.
+      const keyZero = keyBudget === 0 ? residMask : 0;
       if (k === 0) {
         // Key 0's table runs parallel to the hashes: an index is a position.
         const passes = this.passTable(keyBudget, regionBudget, residMask);
         const table0 = this.table0;
-        const keyZero = keyBudget === 0 ? residMask : 0; // as below
         for (let i = begin; i < end; i++) {
           const x = table0[i]! ^ qaux;
           if ((x & keyZero) === 0 && passes[x] === 1) cand[nc++] = i;
@@ -298,10 +306,6 @@ export class TsSegment {
       if (lutAux) {
         // One lookup decides: pass[x] is 1 when x's key bits and all its bits are within budget.
         const passes = this.passTable(keyBudget, regionBudget, residMask);
-        // With no key bits to spare, most entries fail on them: one AND rejects those before the
-        // table lookup (a random read in up to 64 KB, past the L1 cache). At 100k entries, where
-        // an entry keeps 4 bits of its key, that is 15 in 16 entries of a bucket one bit away.
-        const keyZero = keyBudget === 0 ? residMask : 0;
         for (let i = begin; i < end; i++) {
           const e = table[i]!;
           const x = (e >>> off) ^ qaux;
