@@ -71,6 +71,7 @@ struct Segment {
   int blockBits = 0;  // posBits - offBits: tables group each bucket's entries by block
   int dirBits = 0;    // bits of each key used by the directories
   int fpBits = 0;     // partner-key bits stored in a table entry as a filter
+  unsigned sixteens = 1;  // aligned sixteens of entries a bucket usually spans (see kernels.h)
   Array<uint64_t> hashes;            // n * 4 words, sorted by key 0
   Array<uint32_t> ids;               // caller's id per position
   Directory dir[kKeys];              // key 0: bucket bounds in hashes; others: (bucket, block) bounds
