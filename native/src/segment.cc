@@ -266,7 +266,8 @@ void searchSegment(const Segment& s, const uint64_t* q, int radius, Scratch& scr
     qwords[k] = k == 0 ? key0Aux(q, residBits) : uint32_t(keyAux(q, k, residBits, s.fpBits) << off);
     keyEnd[k + 1] = addNeighbours(pr, keyEnd[k], uint8_t(k), keyOf(q, k) >> shift, s.dirBits, u[k]);
     const size_t shiftBy = k == 0 ? 0 : bb;  // key 0's directory has no blocks
-    for (size_t i = keyEnd[k]; i < keyEnd[k + 1]; i++) s.dir[k].prefetch(size_t(pr[i].bucket) << shiftBy);
+    uintptr_t seen[2] = {0, 0};
+    for (size_t i = keyEnd[k]; i < keyEnd[k + 1]; i++) s.dir[k].prefetch(size_t(pr[i].bucket) << shiftBy, seen);
   }
   const size_t np = keyEnd[kKeys];
   size_t total = 0;

@@ -50,8 +50,18 @@ class Directory {
     if (narrow_.size()) return base_[b >> 3] + narrow_[b];
     return full_.size() ? full_[b] : base_[b >> 8] + rel_[b];
   }
-  void prefetch(size_t b) const {
-    if (narrow_.size()) return __builtin_prefetch(&base_[b >> 3]), __builtin_prefetch(&narrow_[b]);
+  // Prefetches what at(b) reads. `seen` (two line numbers, zero at first) skips a line the
+  // previous call asked for: a bucket's one-bit neighbours in its low bits share its lines, and
+  // asking again for a line still in flight stalls like a miss (1M, r = 31: 7.8 against 7.2 us
+  // a query).
+  void prefetch(size_t b, uintptr_t seen[2]) const {
+    if (narrow_.size()) {
+      const uintptr_t base = reinterpret_cast<uintptr_t>(&base_[b >> 3]) >> 6;
+      const uintptr_t narrow = reinterpret_cast<uintptr_t>(&narrow_[b]) >> 6;
+      if (base != seen[0]) __builtin_prefetch(&base_[b >> 3]), seen[0] = base;
+      if (narrow != seen[1]) __builtin_prefetch(&narrow_[b]), seen[1] = narrow;
+      return;
+    }
     if (full_.size()) return __builtin_prefetch(&full_[b]);
     __builtin_prefetch(&base_[b >> 8]);
     __builtin_prefetch(&rel_[b]);
