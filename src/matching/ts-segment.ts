@@ -251,9 +251,12 @@ export class TsSegment {
       np = this.neighbours(keyOf(q, 0, k) >>> shift, u[k]!, np);
       const dir = this.dirs[k]!;
       const step = k === 0 ? 1 : 2 ** bb;
+      const buckets = this.probeBuckets;
+      const keys = this.probeKey;
+      const begins = this.probeBegin;
       for (let j = from; j < np; j++) {
-        this.probeKey[j] = k;
-        this.probeBegin[j] = dir.at(this.probeBuckets[j]! * step);
+        keys[j] = k;
+        begins[j] = dir.at(buckets[j]! * step);
       }
     }
     keyFrom[KEYS] = np;
@@ -263,7 +266,8 @@ export class TsSegment {
       const table = k === 0 ? this.table0 : this.tables[k]!;
       const begins = this.probeBegin;
       const ends = this.probeEnd;
-      for (let j = keyFrom[k]!; j < keyFrom[k + 1]!; j++) ends[j] = dir.at((this.probeBuckets[j]! + 1) * step);
+      const buckets = this.probeBuckets;
+      for (let j = keyFrom[k]!; j < keyFrom[k + 1]!; j++) ends[j] = dir.at((buckets[j]! + 1) * step);
       // One load per cache line of the bucket (16 entries of 4 bytes, 32 of key 0's 2): the
       // first, the next and the last without a branch on the bucket's length (most buckets span
       // one line or two at random, and mispredicting which cost more than a repeated load), then
