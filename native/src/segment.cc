@@ -286,7 +286,7 @@ void searchSegment(const Segment& s, const uint64_t* q, int radius, Scratch& scr
                                    : reinterpret_cast<const char*>(s.table[p.key].data());
     const size_t width = p.key == 0 ? 2 : 4;
     const uintptr_t first = reinterpret_cast<uintptr_t>(table + (p.begin & ~15u) * width) & ~uintptr_t(63);
-    const unsigned lines = (s.sixteens * 16 * width + 63) / 64 + (width == 2);
+    const unsigned lines = std::min<unsigned>((s.sixteens * 16 * width + 63) / 64 + (width == 2), kPrefetchBytes / 64);
     for (unsigned l = 0; l < lines; l++) __builtin_prefetch(reinterpret_cast<const char*>(first + 64 * l));
     const uintptr_t stop = std::min(reinterpret_cast<uintptr_t>(table + p.end * width), first + kPrefetchBytes);
     for (uintptr_t line = first + 64 * lines; line < stop; line += 64) __builtin_prefetch(reinterpret_cast<const char*>(line));

@@ -336,11 +336,13 @@ export class TsSegment {
       }
     }
     // The same for the candidates' hashes: touch them all, then compare.
-    for (let i = 0; i < nc; i++) touched ^= this.hashes[this.cand[i]! * WORDS]!;
+    const hashes = this.hashes;
+    const cand = this.cand;
+    for (let i = 0; i < nc; i++) touched ^= hashes[cand[i]! * WORDS]!;
     this.touched = touched;
     for (let i = 0; i < nc; i++) {
-      const pos = this.cand[i]!;
-      const d = distanceAt(this.hashes, pos * WORDS, q, radius);
+      const pos = cand[i]!;
+      const d = distanceAt(hashes, pos * WORDS, q, radius);
       if (d <= radius) push(sink, this.ids[pos]!, d, tag, pos);
     }
     dedupe(sink, first);
