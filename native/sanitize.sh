@@ -4,13 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 out="${TMPDIR:-/tmp}/tiphash-selftest-asan"
-# Twice: as shipped, and with 10-bit blocks so segments of a few thousand entries use blocks.
-for blocks in 21 10; do
+# As shipped; with 10-bit blocks so segments of a few thousand entries use blocks; and with a
+# bucket's unconditional sixteens forced to 1 and to 5, so the filter kernels' loop for longer
+# buckets (segments of millions) runs on small ones too.
+for flags in "-DTIPHASH_MAX_OFF_BITS=21" "-DTIPHASH_MAX_OFF_BITS=10" "-DTIPHASH_SIXTEENS=1" "-DTIPHASH_SIXTEENS=5"; do
   g++ -std=c++17 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
-    -DTIPHASH_MAX_OFF_BITS=$blocks -o "$out" tools/selftest.cc src/segment.cc src/kernels_scalar.cc \
+    $flags -o "$out" tools/selftest.cc src/segment.cc src/kernels_scalar.cc \
     src/kernels_x86.cc src/cpu.cc
   for level in generic popcnt avx2 avx512; do
-    echo -n "offset bits $blocks: "
+    echo -n "$flags: "
     TIPHASH_SIMD=$level ASAN_OPTIONS=detect_leaks=1 "$out"
   done
 done
