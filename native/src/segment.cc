@@ -254,6 +254,8 @@ void searchSegment(const Segment& s, const uint64_t* q, int radius, Scratch& scr
   // Three passes so that memory misses overlap: list every bucket to probe (prefetching its
   // directory entry), then read their bounds (prefetching their entries), then filter. Walking
   // the buckets one by one waits on each miss in turn; the tables are far larger than the cache.
+  // (Filtering a key or two behind its prefetches measured no faster: the prefetches are held
+  // back by how many misses a core keeps in flight, not by what waits on them.)
   auto& probes = scratch.probes;
   size_t most = 0;
   for (int k = 0; k < kKeys; k++)
