@@ -36,6 +36,14 @@ interface Result {
   bytesPerHash: number;
   recall: number;
   recallChecked: number;
+  /**
+   * The yardstick, timed in the same process right after the searches: the native brute-force
+   * scan (SIMD popcount over every hash) on the same queries, and qps over it. This machine's
+   * memory speed moves from minute to minute, so a ratio taken at one moment is steadier than
+   * either figure alone. Null when the addon does not load.
+   */
+  scanQps: number | null;
+  vsScan: number | null;
 }
 
 
@@ -82,6 +90,18 @@ function bruteForce(words: Uint32Array, n: number, q: Uint32Array, radius: numbe
     if (d <= radius) found.add(i);
   }
   return found;
+}
+
+/** Brute-force scans/s of the native scan over all n hashes, on the first queries (~0.2 s of scanning). */
+function scanRate(hashes: Uint8Array, n: number, qs: Uint8Array, radius: number): number | null {
+  const native = loadNative().binding;
+  if (!native) return null;
+  const ids = new Uint32Array(n); // only counted here
+  const out = new Uint32Array(1 << 16);
+  const count = Math.max(3, Math.min(qs.length / 32, Math.ceil(2e8 / n)));
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) native.brute(ids, hashes, n, qs.subarray(i * 32, i * 32 + 32), radius, out, 0, 0);
+  return Math.round(count / ((performance.now() - t0) / 1000));
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -148,7 +168,9 @@ async function measure(
       want += truth.size;
       got += answers[i]!.filter((h) => truth.has(h.id)).length;
     }
+    const scanQps = scanRate(hashes, n, qs, radius);
     times.sort();
+    const qps = Math.round(queries / total);
     results.push({
       impl,
       simd: built.simd,
@@ -157,20 +179,22 @@ async function measure(
       queries,
       clustered,
       seed,
-      qps: Math.round(queries / total),
+      qps,
       p50Us: +(percentile(times, 0.5) * 1000).toFixed(2),
       p99Us: +(percentile(times, 0.99) * 1000).toFixed(2),
       buildSeconds: +built.buildSeconds.toFixed(2),
       bytesPerHash: +built.bytesPerHash.toFixed(1),
       recall: want === 0 ? 1 : got / want,
       recallChecked: checked,
+      scanQps,
+      vsScan: scanQps === null ? null : Math.round(qps / scanQps),
     });
   }
   return results;
 }
 
 function table(rows: Result[]): string {
-  const head = ['impl', 'n', 'R', 'q/s', 'p50 µs', 'p99 µs', 'build s', 'B/hash', 'recall', 'checked'];
+  const head = ['impl', 'n', 'R', 'q/s', 'p50 µs', 'p99 µs', 'scan/s', '× scan', 'build s', 'B/hash', 'recall', 'checked'];
   const body = rows.map((r) =>
     [
       `${r.impl} (${r.simd})`,
@@ -179,6 +203,8 @@ function table(rows: Result[]): string {
       r.qps,
       r.p50Us,
       r.p99Us,
+      r.scanQps ?? '-',
+      r.vsScan ?? '-',
       r.buildSeconds,
       r.bytesPerHash,
       r.recall,
