@@ -15,10 +15,10 @@ struct Kernels {
   // [p.begin, p.end) whose bits are close enough to the query word q: with x = e ^ q,
   // popcount(x & keyMask) <= keyBudget - p.dpre and popcount(x & auxMask) <= regionBudget - p.dpre.
   // Writes the table index of each kept entry to out (room for the probes' entries + 16), in
-  // probe order, and returns how many. Key 0's table holds 16-bit entries, the
-  // others 32-bit. Reads only the aligned sixteens of entries that hold some of a bucket (so
-  // only the cache lines searchSegment prefetched); `fixed` is how many of them a bucket
-  // usually spans, which a kernel may walk without a branch on each bucket's length.
+  // probe order, and returns how many. Key 0's table holds 16-bit entries, the others 32-bit.
+  // Reads only the aligned sixteens of entries that hold some of a bucket (so only the cache
+  // lines searchSegment prefetched); `fixed` is how many of them a bucket usually spans, which a
+  // kernel may walk without a branch on each bucket's length.
   size_t (*filter)(const uint32_t* table, const Probe* probes, size_t count, uint32_t q, uint32_t keyMask,
                    uint32_t auxMask, int keyBudget, int regionBudget, unsigned fixed, uint32_t* out);
   size_t (*filter16)(const uint16_t* table, const Probe* probes, size_t count, uint32_t q, uint32_t keyMask,

@@ -284,9 +284,10 @@ void searchSegment(const Segment& s, const uint64_t* q, int radius, Scratch& scr
     p.end = dir.at(size_t(p.bucket + 1) << shiftBy);
     total += p.end - p.begin;
     // Every line the filter will read: the bucket's aligned sixteens, the usual number of lines
-    // without a branch on the bucket's length, then any more up to 2 KiB (the hardware prefetcher
-    // would only catch up later: 10M, r = 31, 15k q/s against 10.7k prefetching 2 lines). Lines
-    // from the bucket's first byte missed a bucket's last line when it began late in a line.
+    // without a branch on the bucket's length (one more for key 0, whose 32-byte sixteens may
+    // start mid-line), then any more up to 2 KiB (the hardware prefetcher would only catch up
+    // later: 10M, r = 31, 15k q/s against 10.7k prefetching 2 lines). Stepping from the bucket's
+    // first byte, as this did before, missed its last line whenever it began late in a line.
     const char* table = p.key == 0 ? reinterpret_cast<const char*>(s.table0.data())
                                    : reinterpret_cast<const char*>(s.table[p.key].data());
     const size_t width = p.key == 0 ? 2 : 4;
