@@ -150,8 +150,8 @@ async function measure(
     for (let i = 0; i < WARMUP; i++) built.index.search(warm.subarray(i * 32, i * 32 + 32), radius);
     const times = new Float64Array(queries);
     const checked = Math.min(queries, check ?? Math.max(20, Math.ceil(2e8 / n)));
-    // The timed loop keeps the answers it will check and nothing else: mapping every answer to
-    // its ids in the loop made garbage whose collection was timed with the searches.
+    // The timed loop only keeps the answers it will check; reading their ids waits for the clock
+    // to stop.
     const answers: IndexMatch[][] = [];
     const t0 = performance.now();
     for (let i = 0; i < queries; i++) {
