@@ -92,13 +92,15 @@ function bruteForce(words: Uint32Array, n: number, q: Uint32Array, radius: numbe
   return found;
 }
 
-/** Brute-force scans/s of the native scan over all n hashes, on the first queries (~0.2 s of scanning). */
-function scanRate(hashes: Uint8Array, n: number, qs: Uint8Array, radius: number): number | null {
+/**
+ * Brute-force scans/s of the native scan over all n hashes, on the first queries (~0.2 s of
+ * scanning, at least 3 when there are that many); null without the addon or queries.
+ */
+function scanRate(ids: Uint32Array, hashes: Uint8Array, n: number, qs: Uint8Array, radius: number): number | null {
   const native = loadNative().binding;
-  if (!native) return null;
-  const ids = new Uint32Array(n); // only counted here
+  const count = Math.min(qs.length / 32, Math.max(3, Math.ceil(2e8 / n)));
+  if (!native || count === 0) return null;
   const out = new Uint32Array(1 << 16);
-  const count = Math.max(3, Math.min(qs.length / 32, Math.ceil(2e8 / n)));
   const t0 = performance.now();
   for (let i = 0; i < count; i++) native.brute(ids, hashes, n, qs.subarray(i * 32, i * 32 + 32), radius, out, 0, 0);
   return Math.round(count / ((performance.now() - t0) / 1000));
@@ -131,6 +133,7 @@ async function measure(
 ): Promise<Result[]> {
   const built = await buildIndex(impl, hashes, n);
   const words = new Uint32Array(hashes.buffer, hashes.byteOffset, n * 8);
+  const scanIds = new Uint32Array(n); // the scans' hits are only counted
   const results: Result[] = [];
   // Each query within radius/2 bits of a random entry.
   const plant = (count: number, radius: number, next: () => number) => {
@@ -168,7 +171,7 @@ async function measure(
       want += truth.size;
       got += answers[i]!.filter((h) => truth.has(h.id)).length;
     }
-    const scanQps = scanRate(hashes, n, qs, radius);
+    const scanQps = scanRate(scanIds, hashes, n, qs, radius);
     times.sort();
     const qps = Math.round(queries / total);
     results.push({
