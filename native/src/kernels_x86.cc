@@ -136,9 +136,9 @@ TIPHASH_AVX512 size_t filterProbes(const Entry* table, const Probe* probes, size
     uint32_t i = first;
     if (fixed <= 4 && lo + len <= 64) {
       // The bucket's lanes over its first four sixteens, as one 64-bit mask.
-      const uint64_t lanes = (len == 64 ? ~uint64_t(0) : (uint64_t(1) << len) - 1) << lo;
+      const uint64_t bucket = (len == 64 ? ~uint64_t(0) : (uint64_t(1) << len) - 1) << lo;
       for (unsigned f = 0; f < fixed; f++, i += 16) {
-        const __mmask16 live = __mmask16(lanes >> (16 * f));
+        const __mmask16 live = __mmask16(bucket >> (16 * f));
         n += sixteen<kKeyBits>(table + (live ? i : first), i, live, vq, vkm, vam, vkb, vrb, out + n);
       }
     }

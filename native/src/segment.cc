@@ -276,6 +276,11 @@ void searchSegment(const Segment& s, const uint64_t* q, int radius, Scratch& scr
   }
   const size_t np = keyEnd[kKeys];
   size_t total = 0;
+  // Lines a bucket's usual sixteens span: key 0's 2-byte sixteens may start mid-line, one more.
+  auto usualLines = [&](size_t width) {
+    return std::min<unsigned>((s.sixteens * 16 * width + 63) / 64 + (width == 2), kPrefetchBytes / 64);
+  };
+  const unsigned lines0 = usualLines(2), linesK = usualLines(4);
   for (size_t i = 0; i < np; i++) {
     Probe& p = pr[i];
     const Directory& dir = s.dir[p.key];
@@ -284,15 +289,15 @@ void searchSegment(const Segment& s, const uint64_t* q, int radius, Scratch& scr
     p.end = dir.at(size_t(p.bucket + 1) << shiftBy);
     total += p.end - p.begin;
     // Every line the filter will read: the bucket's aligned sixteens, the usual number of lines
-    // without a branch on the bucket's length (one more for key 0, whose 32-byte sixteens may
-    // start mid-line), then any more up to 2 KiB (the hardware prefetcher would only catch up
-    // later: 10M, r = 31, 15k q/s against 10.7k prefetching 2 lines). Stepping from the bucket's
-    // first byte, as this did before, missed its last line whenever it began late in a line.
+    // without a branch on the bucket's length, then any more up to 2 KiB (the hardware prefetcher
+    // would only catch up later: 10M, r = 31, 15k q/s against 10.7k prefetching 2 lines).
+    // Stepping from the bucket's first byte, as this did before, missed its last line whenever
+    // it began late in a line.
     const char* table = p.key == 0 ? reinterpret_cast<const char*>(s.table0.data())
                                    : reinterpret_cast<const char*>(s.table[p.key].data());
     const size_t width = p.key == 0 ? 2 : 4;
     const uintptr_t first = reinterpret_cast<uintptr_t>(table + (p.begin & ~15u) * width) & ~uintptr_t(63);
-    const unsigned lines = std::min<unsigned>((s.sixteens * 16 * width + 63) / 64 + (width == 2), kPrefetchBytes / 64);
+    const unsigned lines = p.key == 0 ? lines0 : linesK;
     for (unsigned l = 0; l < lines; l++) __builtin_prefetch(reinterpret_cast<const char*>(first + 64 * l));
     const uintptr_t stop = std::min(reinterpret_cast<uintptr_t>(table + p.end * width), first + kPrefetchBytes);
     for (uintptr_t line = first + 64 * lines; line < stop; line += 64) __builtin_prefetch(reinterpret_cast<const char*>(line));
