@@ -210,6 +210,54 @@ describe.each(kernels)('HammingIndex (%s kernel)', (_name, kernel) => {
     }
   }, 60_000);
 
+  run('equals brute force at 100k entries on neighbours only one key\'s probes can find', async () => {
+    // 100k entries: a key's top 12 bits in the directory, its other 4 in each entry (the
+    // TypeScript filter finds those as a run in a bucket kept in key order). Beside random
+    // entries, neighbours of each query at distance 31 that only key k's probes reach: 1 bit of
+    // key k differs (in the directory's bits or in the entry's), 2 of its partner key's, and 2 of
+    // every other key's (so no other region is within its budget of 3); and the same at 32.
+    const n = 100_000;
+    const next = mulberry32(7);
+    const words = new Uint32Array(n * 8);
+    for (let i = 0; i < words.length; i++) words[i] = next();
+    const bytes = new Uint8Array(words.buffer);
+    const queries: Uint8Array[] = [];
+    let planted = 0;
+    for (let qi = 0; qi < 8; qi++) {
+      const q = Uint8Array.from({ length: 32 }, () => next() & 255);
+      queries.push(q);
+      for (let k = 0; k < 16; k++) {
+        for (const [inDirectory, extra] of [[true, 0], [false, 0], [true, 1]] as const) {
+          const h = q.slice();
+          const flipKeyBits = (key: number, count: number, from = 0) => {
+            const chosen = new Set<number>();
+            while (chosen.size < count) chosen.add(from + (next() % (16 - from)));
+            for (const b of chosen) h[key * 2 + (b >> 3)]! ^= 1 << (b & 7);
+          };
+          if (inDirectory) flipKeyBits(k, 1, 4);
+          else h[k * 2]! ^= 1 << next() % 4;
+          for (let j = 0; j < 16; j++) if (j !== k) flipKeyBits(j, j === (k ^ 1) ? 2 + extra : 2);
+          bytes.set(h, planted++ * 32);
+        }
+      }
+    }
+    const idx = make();
+    idx.addMany(Uint32Array.from({ length: n }, (_, i) => i), bytes);
+    await idx.flush();
+    let found = 0;
+    for (const q of queries) {
+      const want: IndexMatch[] = [];
+      for (let e = 0; e < n; e++) {
+        let d = 0;
+        for (let b = 0; b < 32; b++) d += popcount32(bytes[e * 32 + b]! ^ q[b]!);
+        if (d <= 31) want.push({ id: e, distance: d });
+      }
+      found += want.length;
+      expect(sorted(idx.search(q, 31))).toEqual(want);
+    }
+    expect(found).toBe(8 * 16 * 2); // the planted ones at 31; none at 32
+  }, 60_000);
+
   run('hides removed entries at once and shows an id added again', async () => {
     const entries = randomHashes(500, 11);
     const idx = make();

@@ -198,18 +198,23 @@ export class TsSegment {
     for (let i = 0; i < n; i++) this.table0[i] = key0Aux(h, i * WORDS, residBits);
     const offMask = 2 ** offBits - 1;
     const groups = buckets * 2 ** blockBits;
-    const sub = new Uint32Array(groups + 1);
+    // Within a group, entries in order of the key's remaining bits (then position), as key 0's
+    // are: a probe that must match those bits exactly reads only the run that does.
+    const residMask = 2 ** residBits - 1;
+    const slotOf = (i: number, key: number) =>
+      (((key >>> shift) << blockBits) + (i >>> offBits)) * 2 ** residBits + (key & residMask);
+    const sub = new Uint32Array(groups * 2 ** residBits + 1);
+    const groupStarts = new Uint32Array(groups + 1);
     for (let k = 1; k < KEYS; k++) {
       sub.fill(0);
-      for (let i = 0; i < n; i++) sub[((keyOf(h, i * WORDS, k) >>> shift) << blockBits) + (i >>> offBits) + 1]!++;
-      for (let g = 1; g <= groups; g++) sub[g]! += sub[g - 1]!;
-      this.dirs.push(new Directory(sub.slice()));
-      const fill = sub.slice(0, groups);
+      for (let i = 0; i < n; i++) sub[slotOf(i, keyOf(h, i * WORDS, k)) + 1]!++;
+      for (let g = 1; g < sub.length; g++) sub[g]! += sub[g - 1]!;
+      for (let g = 0; g <= groups; g++) groupStarts[g] = sub[g * 2 ** residBits]!;
+      this.dirs.push(new Directory(groupStarts.slice()));
       const table = new Uint32Array(n);
       for (let i = 0; i < n; i++) {
         const aux = keyAux(h, i * WORDS, k, residBits, fpBits);
-        table[fill[((keyOf(h, i * WORDS, k) >>> shift) << blockBits) + (i >>> offBits)]!++] =
-          ((i & offMask) | (aux << offBits)) >>> 0;
+        table[sub[slotOf(i, keyOf(h, i * WORDS, k))]!++] = ((i & offMask) | (aux << offBits)) >>> 0;
         if ((i & (STEP - 1)) === STEP - 1) yield;
       }
       this.tables.push(table);
@@ -242,6 +247,7 @@ export class TsSegment {
     // tight loops keep more loads in flight than one loop doing all of it.
     let np = 0;
     let touched = 0;
+    let entries = 0;
     const keyFrom = this.keyFrom;
     for (let k = 0; k < KEYS; k++) {
       keyFrom[k] = np;
@@ -277,67 +283,117 @@ export class TsSegment {
         const begin = begins[j]!;
         const last = ends[j]! - 1;
         if (last < begin) continue;
+        entries += last + 1 - begin;
         touched ^= table[begin]! ^ table[Math.min(begin + stride, last)]! ^ table[last]!;
         for (let i = begin + 2 * stride; i < last; i += stride) touched ^= table[i]!;
       }
     }
 
+    // Filter key by key, so what a key's probes share (its table, the query's bits, its budgets)
+    // is read once per key rather than once per probe.
+    if (entries + 16 > this.cand.length) this.growCand(entries + 16);
+    const cand = this.cand;
+    const begins = this.probeBegin;
+    const ends = this.probeEnd;
+    const dists = this.probeDist;
     let nc = 0;
-    for (let j = 0; j < np; j++) {
-      const begin = this.probeBegin[j]!;
-      const end = this.probeEnd[j]!;
-      if (begin === end) continue;
-      const k = this.probeKey[j]!;
+    for (let k = 0; k < KEYS; k++) {
+      const jFrom = keyFrom[k]!;
+      const jTo = keyFrom[k + 1]!;
+      if (jFrom === jTo) continue;
       const qaux = this.queryAux[k]!;
-      const keyBudget = u[k]! - this.probeDist[j]!;
-      const regionBudget = u[k]! + u[k ^ 1]! + 1 - this.probeDist[j]!;
-      if (nc + end - begin > this.cand.length) this.growCand(nc + end - begin);
-      const cand = this.cand;
-      // With no key bits to spare, most entries fail on them: one AND rejects those before the
-      // filter table lookup (a random read in up to 64 KB, past the L1 cache). At 100k entries,
-      // where an entry keeps 4 bits of its key, that is 15 in 16 entries of a bucket one bit away.
-      const keyZero = keyBudget === 0 ? residMask : 0;
+      const uk = u[k]!;
+      const region = uk + u[k ^ 1]! + 1;
+      // The query's remaining key bits, and the first of the 16 values they can take from which
+      // a run is found from the bucket's end (see runFrom).
+      const want = qaux & residMask;
+      const fromEnd = 2 * want >= residMask;
       if (k === 0) {
         // Key 0's table runs parallel to the hashes: an index is a position.
-        const passes = this.passTable(keyBudget, regionBudget, residMask);
         const table0 = this.table0;
-        for (let i = begin; i < end; i++) {
-          const x = table0[i]! ^ qaux;
-          if ((x & keyZero) === 0 && passes[x] === 1) cand[nc++] = i;
+        for (let j = jFrom; j < jTo; j++) {
+          const dist = dists[j]!;
+          const passes = this.passTable(uk - dist, region - dist, residMask);
+          const end = ends[j]!;
+          if (uk === dist && residMask !== 0) {
+            // No key bits to spare: only the run of entries with the query's remaining key bits
+            // can pass (entries are in key order within a bucket). At 100k entries, where an
+            // entry keeps 4 bits of its key, that is 1 in 16 of a bucket one bit away.
+            let i = begins[j]!;
+            if (fromEnd) {
+              let at = end;
+              while (at > i && (table0[at - 1]! & residMask) >= want) at--;
+              i = at;
+            } else while (i < end && (table0[i]! & residMask) < want) i++;
+            for (; i < end; i++) {
+              const x = table0[i]! ^ qaux;
+              if ((x & residMask) !== 0) break;
+              if (passes[x] === 1) cand[nc++] = i;
+            }
+            continue;
+          }
+          for (let i = begins[j]!; i < end; i++) if (passes[table0[i]! ^ qaux] === 1) cand[nc++] = i;
         }
         continue;
       }
       const table = this.tables[k]!;
       const dir = this.dirs[k]!;
-      let group = this.probeBuckets[j]! * 2 ** bb;
-      // Without blocks a bucket is one group: no entry reaches its end.
-      let groupEnd = bb ? dir.at(group + 1) : end;
-      if (lutAux) {
-        // One lookup decides: pass[x] is 1 when x's key bits and all its bits are within budget.
-        const passes = this.passTable(keyBudget, regionBudget, residMask);
-        for (let i = begin; i < end; i++) {
-          const e = table[i]!;
-          const x = (e >>> off) ^ qaux;
-          if ((x & keyZero) === 0 && passes[x] === 1) {
-            // The entry's block is the group of the bucket that holds it.
-            while (i >= groupEnd) groupEnd = dir.at(++group + 1);
-            cand[nc++] = (group & blockMask) * 2 ** off + (e & offMask);
+      for (let j = jFrom; j < jTo; j++) {
+        const begin = begins[j]!;
+        const end = ends[j]!;
+        const dist = dists[j]!;
+        if (lutAux && bb === 0 && uk === dist && residMask !== 0) {
+          // As key 0's: only the run with the query's remaining key bits (without blocks a
+          // bucket is one group, in key order).
+          const passes = this.passTable(uk - dist, region - dist, residMask);
+          let i = begin;
+          if (fromEnd) {
+            let at = end;
+            while (at > i && ((table[at - 1]! >>> off) & residMask) >= want) at--;
+            i = at;
+          } else while (i < end && ((table[i]! >>> off) & residMask) < want) i++;
+          for (; i < end; i++) {
+            const e = table[i]!;
+            const x = (e >>> off) ^ qaux;
+            if ((x & residMask) !== 0) break;
+            if (passes[x] === 1) cand[nc++] = e & offMask;
           }
+          continue;
         }
-      } else {
-        for (let i = begin; i < end; i++) {
-          const e = table[i]!;
-          const x = (e >>> off) ^ qaux;
-          if (popcount32(x) <= regionBudget && popcount32(x & residMask) <= keyBudget) {
-            while (i >= groupEnd) groupEnd = dir.at(++group + 1);
-            cand[nc++] = (group & blockMask) * 2 ** off + (e & offMask);
+        const keyZero = uk === dist ? residMask : 0;
+        let group = this.probeBuckets[j]! * 2 ** bb;
+        // Without blocks a bucket is one group: no entry reaches its end.
+        let groupEnd = bb ? dir.at(group + 1) : end;
+        if (lutAux) {
+          // One lookup decides: pass[x] is 1 when x's key bits and all its bits are within budget
+          // (with no key bits to spare, one AND rejects most entries before that lookup, a random
+          // read in up to 64 KB).
+          const passes = this.passTable(uk - dist, region - dist, residMask);
+          for (let i = begin; i < end; i++) {
+            const e = table[i]!;
+            const x = (e >>> off) ^ qaux;
+            if ((x & keyZero) === 0 && passes[x] === 1) {
+              // The entry's block is the group of the bucket that holds it.
+              while (i >= groupEnd) groupEnd = dir.at(++group + 1);
+              cand[nc++] = (group & blockMask) * 2 ** off + (e & offMask);
+            }
+          }
+        } else {
+          const keyBudget = uk - dist;
+          const regionBudget = region - dist;
+          for (let i = begin; i < end; i++) {
+            const e = table[i]!;
+            const x = (e >>> off) ^ qaux;
+            if (popcount32(x) <= regionBudget && popcount32(x & residMask) <= keyBudget) {
+              while (i >= groupEnd) groupEnd = dir.at(++group + 1);
+              cand[nc++] = (group & blockMask) * 2 ** off + (e & offMask);
+            }
           }
         }
       }
     }
     // The same for the candidates' hashes: touch them all, then compare.
     const hashes = this.hashes;
-    const cand = this.cand;
     for (let i = 0; i < nc; i++) touched ^= hashes[cand[i]! * WORDS]!;
     this.touched = touched;
     for (let i = 0; i < nc; i++) {
