@@ -1,8 +1,13 @@
 /**
  * tiphash bench match: queries/s, latency, build time, memory and recall of the Hamming index.
- *   tiphash bench match --n N --radius R --queries Q [--seed S] [--clustered] [--impl native|ts] [--check K] --json
+ *   tiphash bench match --n N --radius R --queries Q [--seed S] [--clustered] [--impl native|ts] [--check K]
+ *                       [--warmup SECONDS] --json
  * builds an index of N hashes (uniform, or --clustered: groups of near-duplicates), plants
- * each query within R/2 bits of a random entry and times single synchronous searches.
+ * each query within R/2 bits of a random entry and times single synchronous searches, after
+ * warm-up searches (other queries) for SECONDS (default 1) and at least 300 of them: what a
+ * worker that has been answering for a while sees. A fresh process runs its first thousand or
+ * so searches slower (measured at 1M, r = 31: 95k, 73k, 99k q/s in its first three thousand,
+ * then 117k-127k): V8 is still compiling and the directories are not yet in the cache.
  * Recall is checked against an independent TypeScript brute-force scan on the first K
  * queries (default: as many as cost about 2e8 comparisons, at least 20).
  * Without --impl a single run uses what createHammingIndex would (TIPHASH_INDEX_IMPL, else the
@@ -35,6 +40,8 @@ interface Result {
   buildSeconds: number;
   bytesPerHash: number;
   recall: number;
+  /** Warm-up searches run before the timed ones. */
+  warmup: number;
   recallChecked: number;
   /**
    * The yardstick, timed in the same process right after the searches: the native brute-force
@@ -130,6 +137,7 @@ async function measure(
   seed: number,
   clustered: boolean,
   check: number | undefined,
+  warmupSeconds: number,
 ): Promise<Result[]> {
   const built = await buildIndex(impl, hashes, n);
   const words = new Uint32Array(hashes.buffer, hashes.byteOffset, n * 8);
@@ -147,10 +155,14 @@ async function measure(
   };
   for (const radius of radii) {
     const qs = plant(queries, radius, mulberry32(seed * 31 + radius));
-    // Warm-up on other queries, so the first radius of a fresh process is not timed while
-    // the code is still being compiled.
-    const warm = plant(WARMUP, radius, mulberry32(seed * 31 + radius + 1_000_003));
-    for (let i = 0; i < WARMUP; i++) built.index.search(warm.subarray(i * 32, i * 32 + 32), radius);
+    // Warm-up on other queries (see the top of the file), cycling through a pool of them.
+    const warm = plant(WARMUP_POOL, radius, mulberry32(seed * 31 + radius + 1_000_003));
+    const warmStart = performance.now();
+    let warmed = 0;
+    while (warmed < WARMUP_QUERIES || performance.now() - warmStart < warmupSeconds * 1000) {
+      const at = (warmed++ % WARMUP_POOL) * 32;
+      built.index.search(warm.subarray(at, at + 32), radius);
+    }
     const times = new Float64Array(queries);
     const checked = Math.min(queries, check ?? Math.max(20, Math.ceil(2e8 / n)));
     // The timed loop only keeps the answers it will check; reading their ids waits for the clock
@@ -189,6 +201,7 @@ async function measure(
       bytesPerHash: +built.bytesPerHash.toFixed(1),
       recall: want === 0 ? 1 : got / want,
       recallChecked: checked,
+      warmup: warmed,
       scanQps,
       vsScan: scanQps === null ? null : Math.round(qps / scanQps),
     });
@@ -220,7 +233,8 @@ function table(rows: Result[]): string {
 }
 
 const run$ = promisify(execFile);
-const WARMUP = 300;
+const WARMUP_QUERIES = 300;
+const WARMUP_POOL = 2000;
 
 export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -233,6 +247,7 @@ export async function run(args: string[]): Promise<void> {
       clustered: { type: 'boolean', default: false },
       impl: { type: 'string' },
       check: { type: 'string' },
+      warmup: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -257,6 +272,8 @@ export async function run(args: string[]): Promise<void> {
   const seed = int(values.seed, 1, 'seed');
   const queries = int(values.queries, 2000, 'queries');
   const check = values.check === undefined ? undefined : int(values.check, 0, 'check');
+  const warmup = values.warmup === undefined ? 1 : Number(values.warmup);
+  if (!(warmup >= 0 && warmup <= 600)) throw new Error(`Expected --warmup seconds from 0 to 600 but received ${values.warmup}`);
   const sizes = values.n === undefined ? [100_000, 1_000_000, 10_000_000] : [int(values.n, 0, 'n')];
   const radii =
     values.radius === undefined
@@ -275,6 +292,7 @@ export async function run(args: string[]): Promise<void> {
           ...radii.flatMap((r) => ['--radius', String(r)]),
           ...(values.clustered ? ['--clustered'] : []),
           ...(check === undefined ? [] : ['--check', String(check)]),
+          ...['--warmup', String(warmup)],
         ];
         const { stdout } = await run$(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...child], {
           maxBuffer: 1 << 24,
@@ -289,7 +307,7 @@ export async function run(args: string[]): Promise<void> {
     }
     const hashes = makeHashes(n, seed, values.clustered);
     for (const impl of impls) {
-      for (const r of await measure(impl, hashes, n, radii, queries, seed, values.clustered, check)) {
+      for (const r of await measure(impl, hashes, n, radii, queries, seed, values.clustered, check, warmup)) {
         rows.push(r);
         if (values.json) process.stdout.write(JSON.stringify(r) + '\n');
       }
