@@ -313,7 +313,6 @@ export class TsSegment {
         const table0 = this.table0;
         for (let j = jFrom; j < jTo; j++) {
           const dist = dists[j]!;
-          const passes = this.passTable(uk - dist, region - dist, residMask);
           const end = ends[j]!;
           if (uk === dist && residMask !== 0) {
             // No key bits to spare: only the run of entries with the query's remaining key bits
@@ -328,10 +327,12 @@ export class TsSegment {
             for (; i < end; i++) {
               const x = table0[i]! ^ qaux;
               if ((x & residMask) !== 0) break;
-              if (passes[x] === 1) cand[nc++] = i;
+              // Key bits equal: within budget if the partner's bits are.
+              if (popcount32(x) <= region - dist) cand[nc++] = i;
             }
             continue;
           }
+          const passes = this.passTable(uk - dist, region - dist, residMask);
           for (let i = begins[j]!; i < end; i++) if (passes[table0[i]! ^ qaux] === 1) cand[nc++] = i;
         }
         continue;
@@ -345,7 +346,6 @@ export class TsSegment {
         if (lutAux && bb === 0 && uk === dist && residMask !== 0) {
           // As key 0's: only the run with the query's remaining key bits (without blocks a
           // bucket is one group, in key order).
-          const passes = this.passTable(uk - dist, region - dist, residMask);
           let i = begin;
           if (fromEnd) {
             let at = end;
@@ -356,7 +356,7 @@ export class TsSegment {
             const e = table[i]!;
             const x = (e >>> off) ^ qaux;
             if ((x & residMask) !== 0) break;
-            if (passes[x] === 1) cand[nc++] = e & offMask;
+            if (popcount32(x) <= region - dist) cand[nc++] = e & offMask;
           }
           continue;
         }
