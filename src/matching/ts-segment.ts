@@ -1,7 +1,9 @@
 /**
  * The TypeScript twin of native/src/segment.cc: the same layout and probe plan (read the
- * comment there), on typed arrays. Hashes are 8 little 32-bit words; key k is the 16-bit
- * half-word k.
+ * comment there), on typed arrays, but with a bucket's entries in key order rather than
+ * position order, so a probe that must match a key's remaining bits reads only the run that
+ * does (native's SIMD filter reads whole buckets either way). Hashes are 8 little 32-bit
+ * words; key k is the 16-bit half-word k.
  */
 import { TAG_SHIFT, growSink, type HitSink } from './kernel.js';
 
