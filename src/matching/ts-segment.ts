@@ -306,8 +306,9 @@ export class TsSegment {
       const qaux = this.queryAux[k]!;
       const uk = u[k]!;
       const region = uk + u[k ^ 1]! + 1;
-      // The query's remaining key bits, and the first of the 16 values they can take from which
-      // a run is found from the bucket's end (see runFrom).
+      // The query's remaining key bits. A bucket keeps its entries in their order, so the run
+      // that matches them is looked for from the nearer end on average: from the bucket's end
+      // when they lie in the upper half of their values.
       const want = qaux & residMask;
       const fromEnd = 2 * want >= residMask;
       if (k === 0) {
