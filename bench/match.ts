@@ -292,7 +292,8 @@ export async function run(args: string[]): Promise<void> {
           ...radii.flatMap((r) => ['--radius', String(r)]),
           ...(values.clustered ? ['--clustered'] : []),
           ...(check === undefined ? [] : ['--check', String(check)]),
-          ...['--warmup', String(warmup)],
+          '--warmup',
+          String(warmup),
         ];
         const { stdout } = await run$(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...child], {
           maxBuffer: 1 << 24,
