@@ -244,14 +244,10 @@ describe.each(kernels)('HammingIndex (%s kernel)', (_name, kernel) => {
     const idx = make();
     idx.addMany(Uint32Array.from({ length: n }, (_, i) => i), bytes);
     await idx.flush();
+    const entries = Array.from({ length: n }, (_, id) => ({ id, hash: bytes.subarray(id * 32, id * 32 + 32) }));
     let found = 0;
     for (const q of queries) {
-      const want: IndexMatch[] = [];
-      for (let e = 0; e < n; e++) {
-        let d = 0;
-        for (let b = 0; b < 32; b++) d += popcount32(bytes[e * 32 + b]! ^ q[b]!);
-        if (d <= 31) want.push({ id: e, distance: d });
-      }
+      const want = bruteForce(entries, q, 31);
       found += want.length;
       expect(sorted(idx.search(q, 31))).toEqual(want);
     }
