@@ -144,6 +144,70 @@ void Directory::build(const std::vector<uint32_t>& offsets) {
   }
 }
 
+namespace {
+// Prefetches a[x >> aShift] and b[x] (b may be null) for each probe's directory index x, asking
+// for a line only when the previous probe did not.
+template <typename A, typename B>
+void prefetchLines(const Probe* p, size_t count, int shift, const A* a, int aShift, const B* b) {
+  uintptr_t seenA = 0, seenB = 0;
+  for (size_t i = 0; i < count; i++) {
+    const size_t x = size_t(p[i].bucket) << shift;
+    const uintptr_t lineA = reinterpret_cast<uintptr_t>(a + (x >> aShift)) >> 6;
+    if (lineA != seenA) __builtin_prefetch(a + (x >> aShift)), seenA = lineA;
+    if (!b) continue;
+    const uintptr_t lineB = reinterpret_cast<uintptr_t>(b + x) >> 6;
+    if (lineB != seenB) __builtin_prefetch(b + x), seenB = lineB;
+  }
+}
+}  // namespace
+
+void Directory::prefetch(const Probe* p, size_t count, int shift) const {
+  if (narrow_.size()) return prefetchLines(p, count, shift, base_.data(), 3, narrow_.data());
+  if (full_.size()) return prefetchLines(p, count, shift, full_.data(), 0, static_cast<const uint8_t*>(nullptr));
+  prefetchLines(p, count, shift, base_.data(), 8, rel_.data());
+}
+
+void Directory::bounds(Probe* p, size_t count, int shift) const {
+  auto fill = [&](auto at) {
+    for (size_t i = 0; i < count; i++) {
+      p[i].begin = at(size_t(p[i].bucket) << shift);
+      p[i].end = at(size_t(p[i].bucket + 1) << shift);
+    }
+  };
+  if (narrow_.size()) {
+    const uint32_t* base = base_.data();
+    const uint8_t* narrow = narrow_.data();
+    return fill([=](size_t b) { return base[b >> 3] + narrow[b]; });
+  }
+  if (full_.size()) {
+    const uint32_t* full = full_.data();
+    return fill([=](size_t b) { return full[b]; });
+  }
+  const uint32_t* base = base_.data();
+  const uint16_t* rel = rel_.data();
+  fill([=](size_t b) { return base[b >> 8] + rel[b]; });
+}
+
+// Prefetches every line the filter will read of each probe's bucket in `table` (entries of
+// `width` bytes): its aligned sixteens, the usual number of lines (`lines`, or kLines when that
+// is not zero) without a branch on the bucket's length, then any more up to 2 KiB (the hardware
+// prefetcher would only catch up later: 10M, r = 31, 15k q/s against 10.7k prefetching 2 lines).
+// Stepping from the bucket's first byte, as this once did, missed its last line whenever it
+// began late in a line. Returns the entries the buckets hold.
+template <unsigned kLines>
+size_t prefetchBuckets(const char* table, size_t width, const Probe* p, size_t count, unsigned lines) {
+  if (kLines) lines = kLines;
+  size_t total = 0;
+  for (size_t i = 0; i < count; i++) {
+    total += p[i].end - p[i].begin;
+    const uintptr_t first = reinterpret_cast<uintptr_t>(table + (p[i].begin & ~15u) * width) & ~uintptr_t(63);
+    for (unsigned l = 0; l < lines; l++) __builtin_prefetch(reinterpret_cast<const char*>(first + 64 * l));
+    const uintptr_t stop = std::min(reinterpret_cast<uintptr_t>(table + p[i].end * width), first + kPrefetchBytes);
+    for (uintptr_t line = first + 64 * lines; line < stop; line += 64) __builtin_prefetch(reinterpret_cast<const char*>(line));
+  }
+  return total;
+}
+
 size_t Segment::bytes() const {
   size_t b = sizeof(Segment) + hashes.size() * 8 + ids.size() * 4;
   b += table0.size() * 2;
@@ -237,10 +301,12 @@ void searchSegment(const Segment& s, const uint64_t* q, int radius, Scratch& scr
   int u[kKeys];
   probeRadii(radius, u);
   // Past a point the probes cover most of every table: a straight scan is cheaper.
-  double covered = 0;
-  for (int k = 0; k < kKeys; k++)
-    if (u[k] >= 0) covered += double(ballVolume(s.dirBits, u[k])) / double(uint64_t(1) << s.dirBits);
-  if (covered > kMaxCoverage) {
+  uint64_t volume[kKeys], most = 0;  // buckets probed per key (the radii take two values)
+  for (int k = 0; k < kKeys; k++) {
+    volume[k] = u[k] < 0 ? 0 : k > 0 && u[k] == u[k - 1] ? volume[k - 1] : ballVolume(s.dirBits, u[k]);
+    most += volume[k];
+  }
+  if (double(most) / double(uint64_t(1) << s.dirBits) > kMaxCoverage) {
     kx.scan(s.hashes.data(), 0, s.n, q, radius, hits);
     return;
   }
@@ -257,9 +323,6 @@ void searchSegment(const Segment& s, const uint64_t* q, int radius, Scratch& scr
   // (Filtering a key or two behind its prefetches measured no faster: the prefetches are held
   // back by how many misses a core keeps in flight, not by what waits on them.)
   auto& probes = scratch.probes;
-  size_t most = 0;
-  for (int k = 0; k < kKeys; k++)
-    if (u[k] >= 0) most += ballVolume(s.dirBits, u[k]);
   if (probes.size() < most) probes.resize(most);
   Probe* pr = probes.data();
   size_t keyEnd[kKeys + 1] = {0};
@@ -270,37 +333,26 @@ void searchSegment(const Segment& s, const uint64_t* q, int radius, Scratch& scr
     if (u[k] < 0) continue;
     qwords[k] = k == 0 ? key0Aux(q, residBits) : uint32_t(keyAux(q, k, residBits, s.fpBits) << off);
     keyEnd[k + 1] = addNeighbours(pr, keyEnd[k], uint8_t(k), keyOf(q, k) >> shift, s.dirBits, u[k]);
-    const size_t shiftBy = k == 0 ? 0 : bb;  // key 0's directory has no blocks
-    uintptr_t seen[2] = {0, 0};
-    for (size_t i = keyEnd[k]; i < keyEnd[k + 1]; i++) s.dir[k].prefetch(size_t(pr[i].bucket) << shiftBy, seen);
+    s.dir[k].prefetch(pr + keyEnd[k], keyEnd[k + 1] - keyEnd[k], k == 0 ? 0 : bb);  // key 0's has no blocks
   }
-  const size_t np = keyEnd[kKeys];
   size_t total = 0;
   // Lines a bucket's usual sixteens span: key 0's 2-byte sixteens may start mid-line, one more.
   auto usualLines = [&](size_t width) {
     return std::min<unsigned>((s.sixteens * 16 * width + 63) / 64 + (width == 2), kPrefetchBytes / 64);
   };
   const unsigned lines0 = usualLines(2), linesK = usualLines(4);
-  for (size_t i = 0; i < np; i++) {
-    Probe& p = pr[i];
-    const Directory& dir = s.dir[p.key];
-    const size_t shiftBy = p.key == 0 ? 0 : bb;
-    p.begin = dir.at(size_t(p.bucket) << shiftBy);
-    p.end = dir.at(size_t(p.bucket + 1) << shiftBy);
-    total += p.end - p.begin;
-    // Every line the filter will read: the bucket's aligned sixteens, the usual number of lines
-    // without a branch on the bucket's length, then any more up to 2 KiB (the hardware prefetcher
-    // would only catch up later: 10M, r = 31, 15k q/s against 10.7k prefetching 2 lines).
-    // Stepping from the bucket's first byte, as this did before, missed its last line whenever
-    // it began late in a line.
-    const char* table = p.key == 0 ? reinterpret_cast<const char*>(s.table0.data())
-                                   : reinterpret_cast<const char*>(s.table[p.key].data());
-    const size_t width = p.key == 0 ? 2 : 4;
-    const uintptr_t first = reinterpret_cast<uintptr_t>(table + (p.begin & ~15u) * width) & ~uintptr_t(63);
-    const unsigned lines = p.key == 0 ? lines0 : linesK;
-    for (unsigned l = 0; l < lines; l++) __builtin_prefetch(reinterpret_cast<const char*>(first + 64 * l));
-    const uintptr_t stop = std::min(reinterpret_cast<uintptr_t>(table + p.end * width), first + kPrefetchBytes);
-    for (uintptr_t line = first + 64 * lines; line < stop; line += 64) __builtin_prefetch(reinterpret_cast<const char*>(line));
+  // One key at a time, so its table, directory format and line count are chosen once per key.
+  for (int k = 0; k < kKeys; k++) {
+    Probe* kp = pr + keyEnd[k];
+    const size_t count = keyEnd[k + 1] - keyEnd[k];
+    if (count == 0) continue;
+    s.dir[k].bounds(kp, count, k == 0 ? 0 : bb);
+    const char* table = k == 0 ? reinterpret_cast<const char*>(s.table0.data())
+                               : reinterpret_cast<const char*>(s.table[k].data());
+    const size_t width = k == 0 ? 2 : 4;
+    const unsigned lines = k == 0 ? lines0 : linesK;
+    total += lines == 2 ? prefetchBuckets<2>(table, width, kp, count, lines)
+                        : prefetchBuckets<0>(table, width, kp, count, lines);
   }
   auto& cand = scratch.cand;
   if (cand.size() < total + 16) cand.resize(total + 16);

@@ -38,6 +38,15 @@ class Array {
   size_t n_ = 0;
 };
 
+// One bucket to read: its bounds in its key's table, and the distance of its key bits from the
+// query's (those the directory holds).
+struct Probe {
+  uint32_t bucket;
+  uint32_t begin, end;
+  uint8_t key;
+  uint8_t dpre;
+};
+
 // Bucket offsets in as few bytes as they fit: a 32-bit base per 8 buckets plus an 8-bit offset
 // per bucket (1.5 bytes a bucket) when no 8 buckets hold 256 entries or more; else a 32-bit
 // base per 256 buckets plus a 16-bit offset (2 bytes a bucket); else plain 32-bit offsets.
@@ -50,22 +59,14 @@ class Directory {
     if (narrow_.size()) return base_[b >> 3] + narrow_[b];
     return full_.size() ? full_[b] : base_[b >> 8] + rel_[b];
   }
-  // Prefetches what at(b) reads. `seen` (two line numbers, zero at first) skips a line the
-  // previous call asked for: a bucket's one-bit neighbours in its low bits share its lines, and
+  // Prefetches what bounds() will read for these probes. A line the previous probe asked for is
+  // not asked for again: a bucket's one-bit neighbours in its low bits share its lines, and
   // asking again for a line still in flight stalls like a miss (1M, r = 31: 7.2 us a query,
   // against 7.8 asking for every probe).
-  void prefetch(size_t b, uintptr_t seen[2]) const {
-    if (narrow_.size()) {
-      const uintptr_t base = reinterpret_cast<uintptr_t>(&base_[b >> 3]) >> 6;
-      const uintptr_t narrow = reinterpret_cast<uintptr_t>(&narrow_[b]) >> 6;
-      if (base != seen[0]) __builtin_prefetch(&base_[b >> 3]), seen[0] = base;
-      if (narrow != seen[1]) __builtin_prefetch(&narrow_[b]), seen[1] = narrow;
-      return;
-    }
-    if (full_.size()) return __builtin_prefetch(&full_[b]);
-    __builtin_prefetch(&base_[b >> 8]);
-    __builtin_prefetch(&rel_[b]);
-  }
+  void prefetch(const Probe* p, size_t count, int shift) const;
+  // Writes the bounds of each probe's bucket (its bucket number shifted left by `shift`, the
+  // blocks of a bucket being consecutive groups) to its begin and end, the format chosen once.
+  void bounds(Probe* p, size_t count, int shift) const;
   size_t bytes() const { return base_.size() * 4 + full_.size() * 4 + rel_.size() * 2 + narrow_.size(); }
 
  private:
@@ -109,12 +110,6 @@ struct Hit {
 };
 
 // Scratch space reused across queries so a query allocates nothing in the steady state.
-struct Probe {
-  uint32_t bucket;
-  uint32_t begin, end;
-  uint8_t key;
-  uint8_t dpre;
-};
 struct Scratch {
   std::vector<Probe> probes;
   std::vector<uint32_t> cand;
