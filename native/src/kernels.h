@@ -18,11 +18,15 @@ struct Kernels {
   // probe order, and returns how many. Key 0's table holds 16-bit entries, the others 32-bit.
   // Reads only the aligned sixteens of entries that hold some of a bucket (so only the cache
   // lines searchSegment prefetched); `fixed` is how many of them a bucket usually spans, which a
-  // kernel may walk without a branch on each bucket's length.
+  // kernel may walk without a branch on each bucket's length. With a nonzero posMask it writes
+  // the kept entry's bits under posMask (its position, in a segment without blocks) instead of
+  // its index, which saves reading the entry again.
   size_t (*filter)(const uint32_t* table, const Probe* probes, size_t count, uint32_t q, uint32_t keyMask,
-                   uint32_t auxMask, int keyBudget, int regionBudget, unsigned fixed, uint32_t* out);
+                   uint32_t auxMask, int keyBudget, int regionBudget, unsigned fixed, uint32_t posMask,
+                   uint32_t* out);
   size_t (*filter16)(const uint16_t* table, const Probe* probes, size_t count, uint32_t q, uint32_t keyMask,
-                     uint32_t auxMask, int keyBudget, int regionBudget, unsigned fixed, uint32_t* out);
+                     uint32_t auxMask, int keyBudget, int regionBudget, unsigned fixed, uint32_t posMask,
+                     uint32_t* out);
   // Appends hashes[begin..end) within radius of query, as positions.
   void (*scan)(const uint64_t* hashes, uint32_t begin, uint32_t end, const uint64_t* query, int radius,
                std::vector<Hit>& hits);

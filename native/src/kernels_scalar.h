@@ -9,13 +9,13 @@ namespace tiphash::scalar {
 
 template <typename Entry>
 TIPHASH_INLINE size_t filter(const Entry* table, const Probe* probes, size_t count, uint32_t q, uint32_t keyMask,
-                             uint32_t auxMask, int keyBudget, int regionBudget, uint32_t* out) {
+                             uint32_t auxMask, int keyBudget, int regionBudget, uint32_t posMask, uint32_t* out) {
   size_t n = 0;
   for (size_t p = 0; p < count; p++) {
     const int kb = keyBudget - probes[p].dpre, rb = regionBudget - probes[p].dpre;
     for (uint32_t i = probes[p].begin; i < probes[p].end; i++) {
       uint32_t x = uint32_t(table[i]) ^ q;
-      out[n] = i;
+      out[n] = posMask ? uint32_t(table[i]) & posMask : i;
       n += (__builtin_popcount(x & keyMask) <= kb) & (__builtin_popcount(x & auxMask) <= rb);
     }
   }

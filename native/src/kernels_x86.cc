@@ -35,7 +35,7 @@ TIPHASH_AVX2 inline __m256i load8(const uint16_t* e) {
 
 template <typename Entry>
 TIPHASH_AVX2 size_t filterAvx2(const Entry* table, const Probe* probes, size_t count, uint32_t q, uint32_t km,
-                               uint32_t am, int kb, int rb, unsigned, uint32_t* out) {
+                               uint32_t am, int kb, int rb, unsigned, uint32_t pm, uint32_t* out) {
   const __m256i vq = _mm256_set1_epi32(int(q)), vkm = _mm256_set1_epi32(int(km)), vam = _mm256_set1_epi32(int(am));
   size_t n = 0;
   for (size_t p = 0; p < count; p++) {
@@ -47,11 +47,14 @@ TIPHASH_AVX2 size_t filterAvx2(const Entry* table, const Probe* probes, size_t c
       __m256i bad = _mm256_or_si256(_mm256_cmpgt_epi32(popcnt32(_mm256_and_si256(x, vkm)), vkb),
                                     _mm256_cmpgt_epi32(popcnt32(_mm256_and_si256(x, vam)), vrb));
       unsigned keep = ~unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(bad))) & 0xffu;
-      for (; keep; keep &= keep - 1) out[n++] = i + uint32_t(__builtin_ctz(keep));
+      for (; keep; keep &= keep - 1) {
+        const uint32_t at = i + uint32_t(__builtin_ctz(keep));
+        out[n++] = pm ? uint32_t(table[at]) & pm : at;
+      }
     }
     Probe tail = pr;
     tail.begin = i;
-    n += scalar::filter(table, &tail, 1, q, km, am, kb, rb, out + n);
+    n += scalar::filter(table, &tail, 1, q, km, am, kb, rb, pm, out + n);
   }
   return n;
 }
@@ -99,19 +102,22 @@ inline __mmask16 liveLanes(uint32_t i, uint32_t begin, uint32_t end) {
   return __mmask16(((1u << hi) - 1) & ~((1u << lo) - 1));
 }
 
-// One sixteen at `at`: the indices (from i) of its live entries that pass, compressed into out
-// (all 16 lanes stored; out has slack); returns how many. A compressing store to memory is
-// microcoded and slow on AMD Zen 4/5, so the compress stays in a register. kKeyBits: whether
-// the entries hold key bits to test (not when the directory takes the whole key).
-template <bool kKeyBits, typename Entry>
+// One sixteen at `at`: the indices (from i) of its live entries that pass, or with kPositions
+// their bits under vpm, compressed into out (all 16 lanes stored; out has slack); returns how
+// many. A compressing store to memory is microcoded and slow on AMD Zen 4/5, so the compress
+// stays in a register. kKeyBits: whether the entries hold key bits to test (not when the
+// directory takes the whole key).
+template <bool kKeyBits, bool kPositions, typename Entry>
 TIPHASH_AVX512 inline size_t sixteen(const Entry* at, uint32_t i, __mmask16 live, __m512i vq, __m512i vkm, __m512i vam,
-                                     __m512i vkb, __m512i vrb, uint32_t* out) {
+                                     __m512i vkb, __m512i vrb, __m512i vpm, uint32_t* out) {
   const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const __m512i x = _mm512_xor_si512(load16(at, live), vq);
+  const __m512i e = load16(at, live);
+  const __m512i x = _mm512_xor_si512(e, vq);
   __mmask16 keep = live;
   if (kKeyBits) keep = _mm512_mask_cmple_epi32_mask(keep, _mm512_popcnt_epi32(_mm512_and_si512(x, vkm)), vkb);
   keep = _mm512_mask_cmple_epi32_mask(keep, _mm512_popcnt_epi32(_mm512_and_si512(x, vam)), vrb);
-  _mm512_storeu_si512(out, _mm512_maskz_compress_epi32(keep, _mm512_add_epi32(_mm512_set1_epi32(int(i)), lanes)));
+  const __m512i value = kPositions ? _mm512_and_si512(e, vpm) : _mm512_add_epi32(_mm512_set1_epi32(int(i)), lanes);
+  _mm512_storeu_si512(out, _mm512_maskz_compress_epi32(keep, value));
   return size_t(__builtin_popcount(keep));
 }
 
@@ -124,10 +130,11 @@ TIPHASH_AVX512 inline size_t sixteen(const Entry* at, uint32_t i, __mmask16 live
 // come from one 64-bit mask (so up to four of them), and the key-bit test is compiled out where
 // the directory takes the whole key: together they halved the filter's own time (cache-hot
 // at 1M: 6.8k against 3.1k cycles a query).
-template <bool kKeyBits, typename Entry>
+template <bool kKeyBits, bool kPositions, typename Entry>
 TIPHASH_AVX512 size_t filterProbes(const Entry* table, const Probe* probes, size_t count, uint32_t q, uint32_t km,
-                                   uint32_t am, int kb, int rb, unsigned fixed, uint32_t* out) {
+                                   uint32_t am, int kb, int rb, unsigned fixed, uint32_t pm, uint32_t* out) {
   const __m512i vq = _mm512_set1_epi32(int(q)), vkm = _mm512_set1_epi32(int(km)), vam = _mm512_set1_epi32(int(am));
+  const __m512i vpm = _mm512_set1_epi32(int(pm));
   size_t n = 0;
   for (size_t p = 0; p < count; p++) {
     const Probe& pr = probes[p];
@@ -139,20 +146,25 @@ TIPHASH_AVX512 size_t filterProbes(const Entry* table, const Probe* probes, size
       const uint64_t bucket = (len == 64 ? ~uint64_t(0) : (uint64_t(1) << len) - 1) << lo;
       for (unsigned f = 0; f < fixed; f++, i += 16) {
         const __mmask16 live = __mmask16(bucket >> (16 * f));
-        n += sixteen<kKeyBits>(table + (live ? i : first), i, live, vq, vkm, vam, vkb, vrb, out + n);
+        n += sixteen<kKeyBits, kPositions>(table + (live ? i : first), i, live, vq, vkm, vam, vkb, vrb, vpm, out + n);
       }
     }
     for (; i < pr.end; i += 16)
-      n += sixteen<kKeyBits>(table + i, i, liveLanes(i, pr.begin, pr.end), vq, vkm, vam, vkb, vrb, out + n);
+      n += sixteen<kKeyBits, kPositions>(table + i, i, liveLanes(i, pr.begin, pr.end), vq, vkm, vam, vkb, vrb, vpm,
+                                         out + n);
   }
   return n;
 }
 
 template <typename Entry>
 TIPHASH_AVX512 size_t filterAvx512(const Entry* table, const Probe* probes, size_t count, uint32_t q, uint32_t km,
-                                   uint32_t am, int kb, int rb, unsigned fixed, uint32_t* out) {
-  return km ? filterProbes<true>(table, probes, count, q, km, am, kb, rb, fixed, out)
-            : filterProbes<false>(table, probes, count, q, km, am, kb, rb, fixed, out);
+                                   uint32_t am, int kb, int rb, unsigned fixed, uint32_t pm, uint32_t* out) {
+  if (pm) {
+    return km ? filterProbes<true, true>(table, probes, count, q, km, am, kb, rb, fixed, pm, out)
+              : filterProbes<false, true>(table, probes, count, q, km, am, kb, rb, fixed, pm, out);
+  }
+  return km ? filterProbes<true, false>(table, probes, count, q, km, am, kb, rb, fixed, pm, out)
+            : filterProbes<false, false>(table, probes, count, q, km, am, kb, rb, fixed, pm, out);
 }
 
 // Distances of the two 256-bit hashes in one 512-bit register, in lanes 0 and 4.
