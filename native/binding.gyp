@@ -8,7 +8,7 @@
       "defines": ["NAPI_VERSION=8"],
       "cflags!": ["-O2"],
       "cflags_cc!": ["-O2", "-std=gnu++17", "-std=gnu++20"],
-      "cflags_cc": ["-O3", "-std=c++17", "-Wall", "-Wextra"],
+      "cflags_cc": ["-O3", "-std=c++17", "-Wall", "-Wextra", "-fno-semantic-interposition"],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
