@@ -1,6 +1,9 @@
 // Standalone measurement of the segment core (no Node): build N random hashes, plant queries
 // within radius/2 of entries, time searches and check them against a brute-force scan.
-// Used to choose the layout; also run under sanitizers by native/sanitize.sh.
+// Used to choose the layout (native/sanitize.sh runs the self-test, not this).
+//   probe [N] [radius] [queries] [checks] [distinct]
+// With `distinct` the queries cycle through that many: 1 keeps everything a query reads in the
+// cache, so the time is its computation alone.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -41,6 +44,9 @@ int main(int argc, char** argv) {
       qs[size_t(i) * 4 + bit / 64] ^= uint64_t(1) << (bit % 64);
     }
   }
+  const int distinct = argc > 5 ? atoi(argv[5]) : 0;
+  for (int i = distinct; distinct > 0 && i < queries; i++)
+    for (int w = 0; w < 4; w++) qs[size_t(i) * 4 + w] = qs[size_t(i % distinct) * 4 + w];
   Scratch sc;
   size_t total = 0;
   auto t1 = std::chrono::steady_clock::now();
