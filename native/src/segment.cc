@@ -111,15 +111,14 @@ uint64_t ballVolume(int bits, int radius) {
 
 // Writes every dirBits-bit prefix within `radius` of `center` (with its distance) to the probe
 // list from `at` and returns the new end. Radius 1 is unrolled: it is what r = 31 runs per key.
-size_t addNeighbours(Probe* out, size_t at, uint8_t key, uint32_t center, int bits, int radius, int from = 0,
-                     int used = 0) {
-  out[at++] = {center, 0, 0, key, uint8_t(used)};
+size_t addNeighbours(Probe* out, size_t at, uint32_t center, int bits, int radius, int from = 0, int used = 0) {
+  out[at++] = {center, 0, 0, uint8_t(used)};
   if (used == radius) return at;
   if (radius - used == 1) {
-    for (int b = from; b < bits; b++) out[at++] = {center ^ (1u << b), 0, 0, key, uint8_t(used + 1)};
+    for (int b = from; b < bits; b++) out[at++] = {center ^ (1u << b), 0, 0, uint8_t(used + 1)};
     return at;
   }
-  for (int b = from; b < bits; b++) at = addNeighbours(out, at, key, center ^ (1u << b), bits, radius, b + 1, used + 1);
+  for (int b = from; b < bits; b++) at = addNeighbours(out, at, center ^ (1u << b), bits, radius, b + 1, used + 1);
   return at;
 }
 
@@ -336,7 +335,7 @@ void searchSegment(const Segment& s, const uint64_t* q, int radius, Scratch& scr
     keyEnd[k + 1] = keyEnd[k];
     if (u[k] < 0) continue;
     qwords[k] = k == 0 ? key0Aux(q, residBits) : uint32_t(keyAux(q, k, residBits, s.fpBits) << off);
-    keyEnd[k + 1] = addNeighbours(pr, keyEnd[k], uint8_t(k), keyOf(q, k) >> shift, s.dirBits, u[k]);
+    keyEnd[k + 1] = addNeighbours(pr, keyEnd[k], keyOf(q, k) >> shift, s.dirBits, u[k]);
     s.dir[k].prefetch(pr + keyEnd[k], keyEnd[k + 1] - keyEnd[k], k == 0 ? 0 : bb);  // key 0's has no blocks
   }
   // Lines a bucket's usual sixteens span: key 0's 2-byte sixteens may start mid-line, one more.

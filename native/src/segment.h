@@ -43,7 +43,6 @@ class Array {
 struct Probe {
   uint32_t bucket;
   uint32_t begin, end;
-  uint8_t key;
   uint8_t dpre;
 };
 
