@@ -154,8 +154,6 @@ export class TsSegment {
   private readonly queryAux = new Int32Array(KEYS);
   /** Per key, where its probes start in the probe arrays (set per search). */
   private readonly keyFrom = new Int32Array(KEYS + 1);
-  /** Where the touch loads go, so the compiler cannot drop them. */
-  touched = 0;
 
   private constructor(n: number) {
     this.n = n;
@@ -268,11 +266,10 @@ export class TsSegment {
 
     // As native: list every bucket to probe and read its bounds in the directory, then touch
     // each cache line of its entries (independent loads the CPU overlaps, in place of a
-    // prefetch), then filter. Filtering bucket by bucket waited on each
-    // cache miss in turn (measured at 1M, r = 31: the table load was half the search time);
-    // tight loops keep more loads in flight than one loop doing all of it.
+    // prefetch), then filter. Filtering bucket by bucket waited on each cache miss in turn
+    // (measured at 1M, r = 31: the table load was half the search time); tight loops keep more
+    // loads in flight than one loop doing all of it.
     let np = 0;
-    let touched = 0;
     let entries = 0;
     const keyFrom = this.keyFrom;
     for (let k = 0; k < KEYS; k++) {
@@ -422,8 +419,9 @@ export class TsSegment {
     }
     // The same for the candidates' hashes: touch them all, then compare.
     const hashes = this.hashes;
+    let touched = 0;
     for (let i = 0; i < nc; i++) touched ^= hashes[cand[i]! * WORDS]!;
-    this.touched = touched;
+    touchSink.value ^= touched;
     for (let i = 0; i < nc; i++) {
       const pos = cand[i]!;
       const d = distanceAt(hashes, pos * WORDS, q, radius);
@@ -496,7 +494,7 @@ export class TsSegment {
   }
 }
 
-/** Where the touch loads of the bucket lines go, so the compiler cannot drop them. */
+/** Where the touch loads (bucket lines, candidates' hashes) go, so the compiler cannot drop them. */
 const touchSink = { value: 0 };
 
 /**
