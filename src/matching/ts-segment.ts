@@ -16,6 +16,9 @@ const WORDS = 8;
  */
 const MAX_COVERAGE = 1.0;
 const MAX_OFF_BITS = 21;
+const PAD = 4;
+/** Table indices are 32-bit signed integers (the probe arrays are Int32Arrays). */
+const MAX_TABLE = 2 ** 31 - 1;
 const REGION_ORDER = [0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15];
 
 const POPCOUNT16 = new Uint8Array(65536);
@@ -87,21 +90,29 @@ class Directory {
    * Writes the bounds of buckets[j] * step (the blocks of a bucket being consecutive groups) to
    * begins[j] and ends[j] for j in [from, to), the format chosen once rather than per bucket.
    */
-  bounds(buckets: Int32Array, from: number, to: number, step: number, begins: Int32Array, ends: Int32Array): void {
+  bounds(
+    buckets: Int32Array,
+    from: number,
+    to: number,
+    step: number,
+    at: number,
+    begins: Int32Array,
+    ends: Int32Array,
+  ): void {
     const base = this.base;
     const narrow = this.narrow;
     if (narrow) {
       for (let j = from; j < to; j++) {
         const b = buckets[j]! * step;
         const e = b + step;
-        begins[j] = base[b >>> 3]! + narrow[b]!;
-        ends[j] = base[e >>> 3]! + narrow[e]!;
+        begins[j] = at + base[b >>> 3]! + narrow[b]!;
+        ends[j] = at + base[e >>> 3]! + narrow[e]!;
       }
       return;
     }
     for (let j = from; j < to; j++) {
-      begins[j] = this.at(buckets[j]! * step);
-      ends[j] = this.at((buckets[j]! + 1) * step);
+      begins[j] = at + this.at(buckets[j]! * step);
+      ends[j] = at + this.at((buckets[j]! + 1) * step);
     }
   }
 
@@ -140,13 +151,19 @@ export class TsSegment {
   private readonly dirs: Directory[] = [];
   /** Key 0: its remaining bits and as many of key 1's as fit 16 bits, per position (as native). */
   private table0 = new Uint16Array(0);
-  private readonly tables: Uint32Array[] = [];
+  /**
+   * The tables of keys 1-15 in one array, key k's from (k - 1) * n, so every bucket is found by
+   * one index into one array: the line-touch pass then runs as one plain loop over all of them
+   * (read the comment on listLines).
+   */
+  private table = new Uint32Array(0);
   // Per-query scratch, reused so a search allocates only its results.
   private cand = new Uint32Array(1024);
   private probeBuckets = new Int32Array(1024);
   private probeDist = new Int32Array(1024);
   private probeBegin = new Int32Array(1024);
   private probeEnd = new Int32Array(1024);
+  private lines = new Int32Array(2048);
   private readonly passTables: Array<Uint8Array | undefined> = [];
   /** Per radius: 1 when probing, 2 when a scan is cheaper (0: not yet decided). */
   private readonly plans = new Uint8Array(257);
@@ -155,12 +172,16 @@ export class TsSegment {
   /** Per key, where its probes start in the probe arrays (set per search). */
   private readonly keyFrom = new Int32Array(KEYS + 1);
 
-  private constructor(n: number) {
+  private constructor(n: number, maxOffBits: number) {
+    if ((KEYS - 1) * n + PAD > MAX_TABLE)
+      throw new RangeError(
+        `The TypeScript index holds at most ${Math.floor((MAX_TABLE - PAD) / (KEYS - 1))} hashes in one segment, not ${n}: build the native addon for more`,
+      );
     this.n = n;
     let p = 1;
     while (p < 32 && 2 ** p < n) p++;
     this.posBits = p;
-    this.offBits = Math.min(p, MAX_OFF_BITS);
+    this.offBits = Math.min(p, maxOffBits);
     this.blockBits = p - this.offBits;
     let d = 0;
     while (d < 16 && 2 ** (d + 1) * 14 <= n) d++;
@@ -177,14 +198,15 @@ export class TsSegment {
   get bytes(): number {
     let b = this.hashes.byteLength + this.ids.byteLength + this.table0.byteLength;
     for (const d of this.dirs) b += d.bytes;
-    for (const t of this.tables) b += t.byteLength;
+    b += this.table.byteLength;
     return b;
   }
 
-  static *build(sources: Source[]): Steps<TsSegment> {
+  /** `maxOffBits` below 21 lets a test reach the grouping by block with few entries. */
+  static *build(sources: Source[], maxOffBits = MAX_OFF_BITS): Steps<TsSegment> {
     let live = 0;
     for (const s of sources) for (let i = 0; i < s.count; i++) live += s.hidden?.[i] ? 0 : 1;
-    const seg = new TsSegment(live);
+    const seg = new TsSegment(live, maxOffBits);
     yield* seg.fill(sources);
     return seg;
   }
@@ -202,7 +224,6 @@ export class TsSegment {
     for (let b = 0; b < buckets; b++) offsets[b] = start[b << shift]!;
     offsets[buckets] = n;
     this.dirs.push(new Directory(offsets.slice()));
-    this.tables.push(new Uint32Array(0));
     for (const s of sources) {
       for (let i = 0; i < s.count; i++) {
         if (s.hidden?.[i]) continue;
@@ -227,19 +248,20 @@ export class TsSegment {
       (((key >>> shift) << blockBits) + (i >>> offBits)) * slots + (key & residMask);
     const sub = new Uint32Array(groups * slots + 1);
     const groupStarts = new Uint32Array(groups + 1);
+    // PAD entries past the last table: the filter reads a bucket four entries at a time.
+    const table = (this.table = new Uint32Array((KEYS - 1) * n + PAD));
     for (let k = 1; k < KEYS; k++) {
+      const at = (k - 1) * n;
       sub.fill(0);
       for (let i = 0; i < n; i++) sub[slotOf(i, keyOf(h, i * WORDS, k)) + 1]!++;
       for (let g = 1; g < sub.length; g++) sub[g]! += sub[g - 1]!;
       for (let g = 0; g <= groups; g++) groupStarts[g] = sub[g * slots]!;
       this.dirs.push(new Directory(groupStarts.slice()));
-      const table = new Uint32Array(n);
       for (let i = 0; i < n; i++) {
         const aux = keyAux(h, i * WORDS, k, residBits, fpBits);
-        table[sub[slotOf(i, keyOf(h, i * WORDS, k))]!++] = ((i & offMask) | (aux << offBits)) >>> 0;
+        table[at + sub[slotOf(i, keyOf(h, i * WORDS, k))]!++] = ((i & offMask) | (aux << offBits)) >>> 0;
         if ((i & (STEP - 1)) === STEP - 1) yield;
       }
-      this.tables.push(table);
       yield;
     }
   }
@@ -278,12 +300,12 @@ export class TsSegment {
       this.queryAux[k] = k === 0 ? key0Aux(q, 0, shift) : keyAux(q, 0, k, shift, this.fpBits);
       const from = np;
       np = this.neighbours(keyOf(q, 0, k) >>> shift, u[k]!, np);
-      this.dirs[k]!.bounds(this.probeBuckets, from, np, k === 0 ? 1 : blockScale, this.probeBegin, this.probeEnd);
+      const at = k === 0 ? 0 : (k - 1) * this.n;
+      this.dirs[k]!.bounds(this.probeBuckets, from, np, k === 0 ? 1 : blockScale, at, this.probeBegin, this.probeEnd);
     }
     keyFrom[KEYS] = np;
     entries += touch16(this.table0, this.probeBegin, this.probeEnd, keyFrom[0]!, keyFrom[1]!);
-    for (let k = 1; k < KEYS; k++)
-      entries += touch32(this.tables[k]!, this.probeBegin, this.probeEnd, keyFrom[k]!, keyFrom[k + 1]!);
+    entries += this.touchTable(keyFrom[1]!, np);
 
     // Filter key by key, so what a key's probes share (its table, the query's bits, its budgets)
     // is read once per key rather than once per probe.
@@ -340,8 +362,9 @@ export class TsSegment {
         }
         continue;
       }
-      const table = this.tables[k]!;
+      const table = this.table;
       const dir = this.dirs[k]!;
+      const at = (k - 1) * this.n;
       for (let j = jFrom; j < jTo; j++) {
         const begin = begins[j]!;
         const end = ends[j]!;
@@ -368,7 +391,7 @@ export class TsSegment {
         const keyZero = uk === dist ? residMask : 0;
         let group = this.probeBuckets[j]! * blockScale;
         // Without blocks a bucket is one group: no entry reaches its end.
-        let groupEnd = bb ? dir.at(group + 1) : end;
+        let groupEnd = bb ? at + dir.at(group + 1) : end;
         if (lutAux) {
           // One lookup decides: pass[x] is 1 when x's key bits and all its bits are within budget
           // (with no key bits to spare, one AND rejects most entries before that lookup, a random
@@ -380,18 +403,22 @@ export class TsSegment {
           if (bb === 0 && keyZero === 0) {
             // The usual case up to 2M entries, without the tests that cannot fail there.
             // Two entries a step, one branch for both (few pass).
-            let i = begin;
-            for (; i + 1 < end; i += 2) {
+            for (let i = begin; i < end; i += 4) {
               const e0 = table[i]!;
               const e1 = table[i + 1]!;
+              const e2 = table[i + 2]!;
+              const e3 = table[i + 3]!;
               const p0 = passes[(e0 >>> off) ^ qaux]!;
               const p1 = passes[(e1 >>> off) ^ qaux]!;
-              if ((p0 | p1) !== 0) {
+              const p2 = passes[(e2 >>> off) ^ qaux]!;
+              const p3 = passes[(e3 >>> off) ^ qaux]!;
+              if ((p0 | p1 | p2 | p3) !== 0) {
                 if (p0 === 1) cand[nc++] = e0 & offMask;
-                if (p1 === 1) cand[nc++] = e1 & offMask;
+                if (p1 === 1 && i + 1 < end) cand[nc++] = e1 & offMask;
+                if (p2 === 1 && i + 2 < end) cand[nc++] = e2 & offMask;
+                if (p3 === 1 && i + 3 < end) cand[nc++] = e3 & offMask;
               }
             }
-            if (i < end && passes[(table[i]! >>> off) ^ qaux] === 1) cand[nc++] = table[i]! & offMask;
             continue;
           }
           for (let i = begin; i < end; i++) {
@@ -399,7 +426,7 @@ export class TsSegment {
             const x = (e >>> off) ^ qaux;
             if ((x & keyZero) === 0 && passes[x] === 1) {
               // The entry's block is the group of the bucket that holds it.
-              while (i >= groupEnd) groupEnd = dir.at(++group + 1);
+              while (i >= groupEnd) groupEnd = at + dir.at(++group + 1);
               cand[nc++] = (group & blockMask) * offScale + (e & offMask);
             }
           }
@@ -410,7 +437,7 @@ export class TsSegment {
             const e = table[i]!;
             const x = (e >>> off) ^ qaux;
             if (popcount32(x) <= regionBudget && popcount32(x & residMask) <= keyBudget) {
-              while (i >= groupEnd) groupEnd = dir.at(++group + 1);
+              while (i >= groupEnd) groupEnd = at + dir.at(++group + 1);
               cand[nc++] = (group & blockMask) * offScale + (e & offMask);
             }
           }
@@ -477,6 +504,43 @@ export class TsSegment {
     return this.enumerate(center, radius, 0, 0, at);
   }
 
+  /**
+   * One load per cache line of the buckets of probes [from, to) in the shared table, all lines
+   * listed first, then loaded by one plain loop; returns the entries the buckets hold. The loads
+   * go out as fast as the CPU takes them, as native's prefetches do: a loop per key over its own
+   * table, loading as it went, kept fewer in flight (1M, r = 31: ~20 against ~11 ns a line
+   * on a Xeon, in isolation).
+   */
+  private touchTable(from: number, to: number): number {
+    const begins = this.probeBegin;
+    const ends = this.probeEnd;
+    let lines = this.lines;
+    let entries = 0;
+    let c = 0;
+    for (let j = from; j < to; j++) {
+      const begin = begins[j]!;
+      const end = ends[j]!;
+      entries += end - begin;
+      if (c + ((end - begin) >>> 4) + 3 > lines.length) {
+        const next = new Int32Array(lines.length * 2 + (end - begin));
+        next.set(lines.subarray(0, c));
+        lines = this.lines = next;
+      }
+      // Where lines start is unknown (an array's address is not visible here): a load every 16
+      // entries from the first, and the last, reach every line.
+      for (let i = begin; i < end; i += 16) lines[c++] = i;
+      lines[c] = end - 1;
+      c += end > begin ? 1 : 0;
+    }
+    const table = this.table;
+    let t = 0;
+    let i = 0;
+    for (; i + 3 < c; i += 4) t ^= table[lines[i]!]! ^ table[lines[i + 1]!]! ^ table[lines[i + 2]!]! ^ table[lines[i + 3]!]!;
+    for (; i < c; i++) t ^= table[lines[i]!]!;
+    touchSink.value ^= t;
+    return entries;
+  }
+
   private enumerate(center: number, radius: number, from: number, used: number, at: number): number {
     this.probeBuckets[at] = center;
     this.probeDist[at++] = used;
@@ -498,33 +562,12 @@ export class TsSegment {
 const touchSink = { value: 0 };
 
 /**
- * One load per cache line of each bucket [begins[j], ends[j]) for j in [from, to), of a table
- * of 4-byte entries (16 a line); returns the entries the buckets hold. Its first and last line
- * without a branch on the bucket's length (most buckets span one line or two at random, and
- * mispredicting which cost more than a repeated load), then in a second loop any between: with
- * that loop's branches among the first loads, fewer were in flight at a time (measured alone on
- * 16 tables of 4 MB: ~9 against ~15 us for a query's 272 buckets). A function per element type,
- * so each load site sees one (one function over both ran 2-3% slower at 1M, alternating in one
- * process).
+ * One load per cache line of each bucket [begins[j], ends[j]) for j in [from, to) of key 0's
+ * table (2-byte entries, 32 a line); returns the entries the buckets hold. Its first and last
+ * line without a branch on the bucket's length, then any between. (Key 0 probes a sixteenth of
+ * the buckets, on an array of its own; listing their lines as TsSegment.touchTable does made no
+ * difference.)
  */
-function touch32(table: Uint32Array, begins: Int32Array, ends: Int32Array, from: number, to: number): number {
-  let t = 0;
-  let entries = 0;
-  for (let j = from; j < to; j++) {
-    const begin = begins[j]!;
-    const end = ends[j]!;
-    entries += end - begin;
-    t ^= table[begin]! ^ table[Math.max(begin, end - 1)]!;
-  }
-  for (let j = from; j < to; j++) {
-    const last = ends[j]! - 1;
-    for (let i = (begins[j]! | 15) + 1; i < last; i += 16) t ^= table[i]!;
-  }
-  touchSink.value ^= t;
-  return entries;
-}
-
-/** touch32 for a table of 2-byte entries (32 a line). */
 function touch16(table: Uint16Array, begins: Int32Array, ends: Int32Array, from: number, to: number): number {
   let t = 0;
   let entries = 0;
@@ -544,6 +587,12 @@ function touch16(table: Uint16Array, begins: Int32Array, ends: Int32Array, from:
 
 // Positions of the hits since `first`, kept with the hits so duplicates can be dropped.
 const seenPositions: number[] = [];
+const FEW_HITS = 32;
+
+function keptAt(pos: number, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (seenPositions[i] === pos) return true;
+  return false;
+}
 
 function push(sink: HitSink, id: number, d: number, tag: number, pos: number): void {
   growSink(sink, sink.count + 1);
@@ -553,15 +602,21 @@ function push(sink: HitSink, id: number, d: number, tag: number, pos: number): v
   sink.count++;
 }
 
-/** A hash close to the query usually passes through several keys: keep each position once. */
+/**
+ * A hash close to the query usually passes through several keys: keep each position once. A few
+ * hits (the usual case) are checked against those kept so far; a Set for more (one per query
+ * was a tenth of a TypeScript query's time at 1M, r = 31).
+ */
 function dedupe(sink: HitSink, first: number): void {
   if (sink.count - first < 2) return;
-  const seen = new Set<number>();
+  const seen = sink.count - first > FEW_HITS ? new Set<number>() : null;
   let w = first;
   for (let r = first; r < sink.count; r++) {
     const pos = seenPositions[r]!;
-    if (seen.has(pos)) continue;
-    seen.add(pos);
+    if (seen) {
+      if (seen.has(pos)) continue;
+      seen.add(pos);
+    } else if (keptAt(pos, first, w)) continue;
     sink.pairs[w * 2] = sink.pairs[r * 2]!;
     sink.pairs[w * 2 + 1] = sink.pairs[r * 2 + 1]!;
     seenPositions[w] = pos;

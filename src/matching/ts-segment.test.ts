@@ -1,0 +1,79 @@
+// The TypeScript segment's grouping by block (past 2^21 entries, or past 2^maxOffBits here) and
+// its other layouts against a brute-force scan; test/matching-index.test.ts covers the rest
+// through the index.
+import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../core/random.js';
+import type { HitSink } from './kernel.js';
+import { TsSegment, distanceAt } from './ts-segment.js';
+
+function build(words: Uint32Array, n: number, maxOffBits?: number): TsSegment {
+  const ids = Uint32Array.from({ length: n }, (_, i) => i * 3 + 1);
+  const steps = TsSegment.build([{ ids, words, count: n, hidden: null }], maxOffBits);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** n hashes, every eighth one a near copy of an earlier one (duplicates included). */
+function hashes(n: number, seed: number): Uint32Array {
+  const next = mulberry32(seed);
+  const w = new Uint32Array(n * 8);
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && i % 8 === 0) {
+      const from = next() % i;
+      for (let k = 0; k < 8; k++) w[i * 8 + k] = w[from * 8 + k]!;
+      for (let f = next() % 6; f > 0; f--) w[i * 8 + (next() & 7)]! ^= 1 << (next() & 31);
+    } else for (let k = 0; k < 8; k++) w[i * 8 + k] = next();
+  }
+  return w;
+}
+
+function search(seg: TsSegment, q: Uint32Array, radius: number): string[] {
+  const sink: HitSink = { pairs: new Uint32Array(64), count: 0 };
+  seg.search(q, radius, 0, sink);
+  return Array.from({ length: sink.count }, (_, i) => `${sink.pairs[i * 2]}:${sink.pairs[i * 2 + 1]}`).sort();
+}
+
+function brute(words: Uint32Array, n: number, q: Uint32Array, radius: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const d = distanceAt(words, i * 8, q, 256);
+    if (d <= radius) out.push(`${i * 3 + 1}:${d}`);
+  }
+  return out.sort();
+}
+
+describe('TsSegment', () => {
+  // [entries, maxOffBits]: blocks with 16-bit aux lookups; blocks with popcount filtering; no
+  // blocks with one key bit past the directory (1M-like); the default.
+  const layouts: Array<[number, number | undefined]> = [
+    [100_000, 16],
+    [20_000, 10],
+    [3_000, undefined],
+  ];
+  it.each(layouts)('%i entries (maxOffBits %s) answer as a scan at every radius', (n, maxOffBits) => {
+    const words = hashes(n, n);
+    const seg = build(words, n, maxOffBits);
+    if (maxOffBits !== undefined) expect(seg.blockBits).toBeGreaterThan(0);
+    const next = mulberry32(7);
+    for (const radius of [0, 7, 15, 31, 32, 47, 64]) {
+      for (let t = 0; t < 24; t++) {
+        // Half the queries exactly `radius` bits from an entry: such a hash often agrees with
+        // the query closely enough in one key only, so a key's probes going wrong shows.
+        const at = next() % n;
+        const q = words.slice(at * 8, at * 8 + 8);
+        const bits = new Set<number>();
+        const want = t % 2 ? radius : next() % (radius + 1);
+        while (bits.size < want) bits.add(next() & 255);
+        for (const b of bits) q[b >>> 5]! ^= 1 << (b & 31);
+        expect(search(seg, q, radius)).toEqual(brute(words, n, q, radius));
+      }
+    }
+  });
+
+  it('refuses a segment past what its 32-bit table indices reach, saying why', () => {
+    const steps = TsSegment.build([{ ids: new Uint32Array(0), words: new Uint32Array(0), count: 2 ** 28, hidden: null }]);
+    expect(() => steps.next()).toThrow(/at most \d+ hashes in one segment/);
+  });
+});
