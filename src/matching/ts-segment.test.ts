@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../core/random.js';
 import type { HitSink } from './kernel.js';
-import { TsSegment, distanceAt } from './ts-segment.js';
+import { TsSegment, distanceAt, probeRadii } from './ts-segment.js';
 
 function build(words: Uint32Array, n: number, maxOffBits?: number): TsSegment {
   const ids = Uint32Array.from({ length: n }, (_, i) => i * 3 + 1);
@@ -46,10 +46,11 @@ function brute(words: Uint32Array, n: number, q: Uint32Array, radius: number): s
 
 describe('TsSegment', () => {
   // [entries, maxOffBits]: blocks with 16-bit aux lookups; blocks with popcount filtering; no
-  // blocks with one key bit past the directory (1M-like); the default.
+  // blocks with aux lookups (filters dense and sparse); no blocks, popcount filtering.
   const layouts: Array<[number, number | undefined]> = [
     [100_000, 16],
     [20_000, 10],
+    [70_000, undefined],
     [3_000, undefined],
   ];
   it.each(layouts)('%i entries (maxOffBits %s) answer as a scan at every radius', (n, maxOffBits) => {
@@ -57,7 +58,7 @@ describe('TsSegment', () => {
     const seg = build(words, n, maxOffBits);
     if (maxOffBits !== undefined) expect(seg.blockBits).toBeGreaterThan(0);
     const next = mulberry32(7);
-    for (const radius of [0, 7, 15, 31, 32, 47, 64]) {
+    for (const radius of [0, 7, 15, 31, 32, 40, 47, 64]) {
       for (let t = 0; t < 24; t++) {
         // Half the queries exactly `radius` bits from an entry: such a hash often agrees with
         // the query closely enough in one key only, so a key's probes going wrong shows.
@@ -67,6 +68,23 @@ describe('TsSegment', () => {
         const want = t % 2 ? radius : next() % (radius + 1);
         while (bits.size < want) bits.add(next() & 255);
         for (const b of bits) q[b >>> 5]! ^= 1 << (b & 31);
+        expect(search(seg, q, radius)).toEqual(brute(words, n, q, radius));
+      }
+      // Queries only one key can find: every other key with one flip more than its probe
+      // radius (the pigeonhole bound met exactly), so the one key's filter must pass the entry.
+      const u = probeRadii(radius);
+      for (let t = 0; t < 64; t++) {
+        const only = t & 15;
+        if (u[only]! < 0) continue;
+        const at = next() % n;
+        const q = words.slice(at * 8, at * 8 + 8);
+        for (let k = 0; k < 16; k++) {
+          const flips = k === only ? next() % (u[k]! + 1) : u[k]! + 1;
+          const bits = new Set<number>();
+          while (bits.size < flips) bits.add(next() & 15);
+          for (const b of bits) q[k >>> 1]! ^= 1 << ((k & 1) * 16 + b);
+        }
+        expect(distanceAt(words, at * 8, q, 256)).toBeLessThanOrEqual(radius);
         expect(search(seg, q, radius)).toEqual(brute(words, n, q, radius));
       }
     }
