@@ -4,11 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../core/random.js';
 import type { HitSink } from './kernel.js';
-import { TsSegment, distanceAt, probeRadii } from './ts-segment.js';
+import { TsSegment, distanceAt, listLines, listed, probeRadii } from './ts-segment.js';
 
-function build(words: Uint32Array, n: number, maxOffBits?: number): TsSegment {
+function build(words: Uint32Array, n: number, maxOffBits: number | undefined, aligned: boolean): TsSegment {
   const ids = Uint32Array.from({ length: n }, (_, i) => i * 3 + 1);
-  const steps = TsSegment.build([{ ids, words, count: n, hidden: null }], maxOffBits);
+  const steps = TsSegment.build([{ ids, words, count: n, hidden: null }], { maxOffBits, alignFrom: aligned ? 0 : 2 ** 40 });
   for (;;) {
     const r = steps.next();
     if (r.done) return r.value;
@@ -45,17 +45,21 @@ function brute(words: Uint32Array, n: number, q: Uint32Array, radius: number): s
 }
 
 describe('TsSegment', () => {
-  // [entries, maxOffBits]: blocks with 16-bit aux lookups; blocks with popcount filtering; no
-  // blocks with aux lookups (filters dense and sparse); no blocks, popcount filtering.
-  const layouts: Array<[number, number | undefined]> = [
-    [100_000, 16],
-    [20_000, 10],
-    [70_000, undefined],
-    [3_000, undefined],
+  // [entries, maxOffBits, line-aligned table]: blocks with 16-bit aux lookups; blocks with
+  // popcount filtering; no blocks with aux lookups (filters dense and sparse); no blocks,
+  // popcount filtering; each with the table's lines known or not.
+  const layouts: Array<[number, number | undefined, boolean]> = [
+    [100_000, 16, false],
+    [100_000, 16, true],
+    [20_000, 10, true],
+    [70_000, undefined, false],
+    [70_000, undefined, true],
+    [3_000, undefined, false],
   ];
-  it.each(layouts)('%i entries (maxOffBits %s) answer as a scan at every radius', (n, maxOffBits) => {
+  it.each(layouts)('%i entries (maxOffBits %s, aligned %s) answer as a scan at every radius', (n, maxOffBits, aligned) => {
     const words = hashes(n, n);
-    const seg = build(words, n, maxOffBits);
+    const seg = build(words, n, maxOffBits, aligned);
+    expect((seg as unknown as { aligned: boolean }).aligned).toBe(aligned);
     if (maxOffBits !== undefined) expect(seg.blockBits).toBeGreaterThan(0);
     const next = mulberry32(7);
     for (const radius of [0, 7, 15, 31, 32, 40, 47, 64]) {
@@ -88,6 +92,41 @@ describe('TsSegment', () => {
         expect(search(seg, q, radius)).toEqual(brute(words, n, q, radius));
       }
     }
+  });
+
+  it('lists every cache line of every bucket, each once when the table is aligned', () => {
+    const next = mulberry32(3);
+    const count = 300;
+    const begins = new Int32Array(count);
+    const ends = new Int32Array(count);
+    for (let j = 0; j < count; j++) {
+      begins[j] = next() % 100_000;
+      // Mostly short buckets, some empty, some long.
+      ends[j] = begins[j]! + (j % 10 === 0 ? next() % 200 : j % 7 === 0 ? 0 : next() % 40);
+    }
+    const lines = new Int32Array(8192);
+    const spanned = (delta: number) => {
+      const want = new Set<number>();
+      for (let j = 0; j < count; j++)
+        for (let i = begins[j]!; i < ends[j]!; i++) want.add((i + delta) >> 4);
+      return [...want].sort((a, b) => a - b);
+    };
+    const entries = ends.reduce((sum, e, j) => sum + e - begins[j]!, 0);
+    const c = listLines(begins, ends, 0, count, true, lines);
+    expect(listed.entries).toBe(entries);
+    const got = Array.from(lines.subarray(0, c), (i) => i >> 4);
+    // Each line of a bucket once (buckets may share one).
+    let perBucket = 0;
+    for (let j = 0; j < count; j++) if (ends[j]! > begins[j]!) perBucket += ((ends[j]! - 1) >> 4) - (begins[j]! >> 4) + 1;
+    expect(c).toBe(perBucket);
+    expect([...new Set(got)].sort((a, b) => a - b)).toEqual(spanned(0));
+    // Not aligned: whatever the table's offset from a line, every line a bucket spans is reached.
+    const u = listLines(begins, ends, 0, count, false, lines);
+    for (let delta = 0; delta < 16; delta++) {
+      const reached = new Set(Array.from(lines.subarray(0, u), (i) => (i + delta) >> 4));
+      for (const line of spanned(delta)) expect(reached.has(line)).toBe(true);
+    }
+    expect(listLines(begins, ends, 0, count, true, new Int32Array(16))).toBe(-1);
   });
 
   it('refuses a segment past what its 32-bit table indices reach, saying why', () => {
